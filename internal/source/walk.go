@@ -1,0 +1,201 @@
+package source
+
+import (
+	"archive/tar"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"path"
+	"strings"
+)
+
+// EntryType is the kind of a file-system entry.
+type EntryType uint8
+
+const (
+	TypeFile EntryType = iota + 1
+	TypeDir
+	TypeSymlink
+	TypeHardlink
+	TypeOther // devices, fifos: indexed so they shadow lower layers, never read
+)
+
+// Entry is the metadata of one file-system entry of a layer (or of a directory tree).
+type Entry struct {
+	Type EntryType `json:"t"`
+	Size int64     `json:"s,omitempty"`
+	Mode int64     `json:"m,omitempty"`
+	// Link is the symlink target as written, or the hard link's target path (clean, absolute).
+	Link string `json:"l,omitempty"`
+}
+
+// LayerIndex is what one layer (or one directory tree, seen as a single layer) contains: every entry's metadata,
+// and the deletions it makes in the layers below it.
+type LayerIndex struct {
+	Entries map[string]Entry `json:"entries"`
+	// Whiteouts are paths this layer deletes from lower layers (".wh.<name>" entries).
+	Whiteouts []string `json:"whiteouts,omitempty"`
+	// Opaque are directories whose lower-layer content this layer hides (".wh..wh..opq" entries).
+	Opaque []string `json:"opaque,omitempty"`
+}
+
+// FileFunc receives one wanted file's content. size is the entry size; r yields exactly that many bytes.
+type FileFunc func(path string, r io.Reader, size int64) error
+
+// WalkOptions says which files a walk hands to its FileFunc.
+type WalkOptions struct {
+	// Want reports whether the file at path (clean, absolute) is wanted, and the largest size accepted for it.
+	Want func(path string) (maxSize int64, ok bool)
+	// Name names the layer in warnings and errors ("layer 2 (sha256:ab12…)").
+	Name string
+}
+
+// WalkResult is the outcome of walking one layer.
+type WalkResult struct {
+	Index    *LayerIndex
+	Warnings []string
+	// PendingLinks are hard links to wanted paths whose target's content was not captured (its name did not match
+	// Want); the caller reads the layer a second time to fetch those targets (see WalkOptions.Want). Rare.
+	PendingLinks map[string]string // link path → target path
+}
+
+// cleanEntryName turns a tar entry name into a clean absolute path inside the root. ok=false means the name
+// escapes the root ("../../etc/passwd"): such an entry is never used. abs reports a name that was absolute,
+// which some tools write and which we read as relative to the root.
+func cleanEntryName(name string) (p string, ok, abs bool) {
+	abs = strings.HasPrefix(name, "/")
+	rel := strings.TrimLeft(name, "/")
+	// Walk the components ourselves: path.Clean would silently turn "a/../../x" into "/x".
+	depth := 0
+	for _, c := range strings.Split(rel, "/") {
+		switch c {
+		case "", ".":
+		case "..":
+			depth--
+			if depth < 0 {
+				return "", false, abs
+			}
+		default:
+			depth++
+		}
+	}
+	return path.Clean("/" + rel), true, abs
+}
+
+// WalkLayer reads one layer's uncompressed tar stream to its end, indexes every entry, records whiteouts, and hands
+// each wanted regular file (and hard links to them) to fn. The stream is read exactly once; nothing is written to
+// disk. Content is held in memory only for wanted files, each up to its size cap.
+func WalkLayer(r io.Reader, opts WalkOptions, fn FileFunc) (*WalkResult, error) {
+	res := &WalkResult{Index: &LayerIndex{Entries: map[string]Entry{}}}
+	warn := func(format string, args ...any) {
+		res.Warnings = append(res.Warnings, opts.Name+": "+fmt.Sprintf(format, args...))
+	}
+	// captured keeps wanted files' bytes for the rest of the walk, so a hard link later in the same layer can be
+	// served without a second read.
+	captured := map[string][]byte{}
+	tr := tar.NewReader(r)
+	for {
+		hdr, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, layerReadError(opts.Name, err)
+		}
+		p, ok, abs := cleanEntryName(hdr.Name)
+		if !ok {
+			warn("entry %q escapes the image root; ignored", hdr.Name)
+			continue
+		}
+		if abs {
+			warn("entry %q has an absolute name; read as %q", hdr.Name, p)
+		}
+		if p == "/" {
+			continue
+		}
+		dir, base := path.Split(p)
+		dir = path.Clean(dir)
+		if strings.HasPrefix(base, ".wh.") {
+			if base == ".wh..wh..opq" {
+				res.Index.Opaque = append(res.Index.Opaque, dir)
+			} else if target := base[len(".wh."):]; target != "" && !strings.HasPrefix(target, ".wh.") {
+				res.Index.Whiteouts = append(res.Index.Whiteouts, path.Join(dir, target))
+			}
+			continue
+		}
+		e := Entry{Mode: hdr.Mode}
+		switch hdr.Typeflag {
+		case tar.TypeReg, tar.TypeRegA, tar.TypeGNUSparse:
+			e.Type, e.Size = TypeFile, hdr.Size
+		case tar.TypeDir:
+			e.Type = TypeDir
+		case tar.TypeSymlink:
+			e.Type, e.Link = TypeSymlink, hdr.Linkname
+		case tar.TypeLink:
+			lp, ok, _ := cleanEntryName(hdr.Linkname)
+			if !ok {
+				warn("hard link %q points outside the image root (%q); ignored", hdr.Name, hdr.Linkname)
+				continue
+			}
+			e.Type, e.Link = TypeHardlink, lp
+		default:
+			e.Type = TypeOther
+		}
+		res.Index.Entries[p] = e
+
+		if opts.Want == nil || (e.Type != TypeFile && e.Type != TypeHardlink) {
+			continue
+		}
+		max, want := opts.Want(p)
+		if !want {
+			continue
+		}
+		if e.Type == TypeHardlink {
+			data, ok := captured[e.Link]
+			if !ok {
+				if res.PendingLinks == nil {
+					res.PendingLinks = map[string]string{}
+				}
+				res.PendingLinks[p] = e.Link
+				continue
+			}
+			if err := fn(p, bytes.NewReader(data), int64(len(data))); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		if e.Size > max {
+			warn("%s is %d bytes, over the %d-byte cap for it; skipped", p, e.Size, max)
+			continue
+		}
+		data := make([]byte, e.Size)
+		if _, err := io.ReadFull(tr, data); err != nil {
+			return nil, layerReadError(opts.Name, fmt.Errorf("read %s: %w", p, err))
+		}
+		captured[p] = data
+		if err := fn(p, bytes.NewReader(data), e.Size); err != nil {
+			return nil, err
+		}
+	}
+	// Drain what follows the tar end marker so a verifying reader below sees the whole blob and checks its digest.
+	if _, err := io.Copy(io.Discard, r); err != nil {
+		return nil, layerReadError(opts.Name, err)
+	}
+	return res, nil
+}
+
+// layerReadError classifies a failure while reading a layer: a cap or a digest mismatch keeps its message,
+// anything else is a corrupt archive. All are input errors.
+func layerReadError(name string, err error) error {
+	if IsInputError(err) {
+		return err
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return inputErrorf("%s: truncated tar stream: %w", name, err)
+	}
+	if errors.Is(err, ErrTooLarge) {
+		return inputErrorf("%s: %w", name, err)
+	}
+	return inputErrorf("%s: corrupt tar stream: %w", name, err)
+}
