@@ -118,7 +118,7 @@ func (t *tarFile) lookup(name string) (tarMember, error) {
 		case tar.TypeLink:
 			p, ok, _ = cleanEntryName(m.link)
 			continue
-		case tar.TypeReg, tar.TypeRegA:
+		case tar.TypeReg:
 			return m, nil
 		}
 		break

@@ -28,8 +28,8 @@ func TestTreeLayering(t *testing.T) {
 		layer int
 		ok    bool
 	}{
-		{"/etc/a", 0, false},             // whiteout
-		{"/etc/b", 1, true},              // rewritten
+		{"/etc/a", 0, false},              // whiteout
+		{"/etc/b", 1, true},               // rewritten
 		{"/var/lib/dpkg/status", 0, true}, // untouched
 		{"/var/lib/dpkg/info/x.list", 0, false},
 		{"/var/lib/dpkg/info", 0, false}, // whiteout of a directory removes it whole

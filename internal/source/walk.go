@@ -126,7 +126,7 @@ func WalkLayer(r io.Reader, opts WalkOptions, fn FileFunc) (*WalkResult, error) 
 		}
 		e := Entry{Mode: hdr.Mode}
 		switch hdr.Typeflag {
-		case tar.TypeReg, tar.TypeRegA, tar.TypeGNUSparse:
+		case tar.TypeReg, tar.TypeGNUSparse: // the reader turns old TypeRegA into TypeReg
 			e.Type, e.Size = TypeFile, hdr.Size
 		case tar.TypeDir:
 			e.Type = TypeDir
