@@ -1,0 +1,160 @@
+package report
+
+import (
+	"encoding/json"
+	"io"
+	"slices"
+
+	"github.com/hullscan/hullscan/internal/model"
+)
+
+// JSONSchemaVersion is the version of hullscan's own JSON format. It changes only when a field is removed,
+// renamed or changes meaning; new optional fields do not change it.
+const JSONSchemaVersion = "1"
+
+// The JSON format (also in docs/json-format.md). Keys marked "?" are left out when empty; arrays marked "[]"
+// are always present (empty rather than null).
+//
+//	{
+//	  "schema_version": "1",
+//	  "tool":   {"name": "hullscan", "version"?: string},
+//	  "source": {
+//	    "kind": "docker-archive" | "oci-layout" | "registry" | "rootfs" | "directory",
+//	    "name": string,                      // the target as given
+//	    "digest"?: string,                   // manifest digest
+//	    "image_id"?: string,                 // config digest
+//	    "repo_tags"?: [string],
+//	    "platform"?: string,                 // e.g. "linux/amd64"
+//	    "layers"?: [layer]                   // in image order
+//	  },
+//	  "os": null | {"family": string, "version"?: string, "codename"?: string, "name"?: string,
+//	                "distroless"?: true},
+//	  "packages": [] [{
+//	    "id": string,                        // stable across scans and transports of the same image
+//	    "ecosystem": "deb" | "apk" | "rpm",  // the purl type
+//	    "name": string,
+//	    "version": string,                   // full version, epoch included ("1:2.3-4")
+//	    "arch"?: string,
+//	    "epoch"?: int,                       // rpm only, also in version
+//	    "source_name"?: string,              // source package; absent when the same as the binary
+//	    "source_version"?: string,
+//	    "licenses"?: [string],               // as stated by the package, not normalised
+//	    "maintainer"?: string,
+//	    "location": string,                  // database file, absolute inside the scanned tree
+//	    "layer"?: layer,                     // the layer that introduced the package
+//	    "purl"?: string
+//	  }],
+//	  "warnings": [] [string]
+//	}
+//	layer = {"index": int (from 0), "digest"?: string, "diff_id"?: string, "created_by"?: string}
+//
+// packages are sorted by ecosystem, name, version, arch, location; warnings are sorted.
+type jsonDoc struct {
+	SchemaVersion string        `json:"schema_version"`
+	Tool          jsonTool      `json:"tool"`
+	Source        jsonSource    `json:"source"`
+	OS            *jsonOS       `json:"os"`
+	Packages      []jsonPackage `json:"packages"`
+	Warnings      []string      `json:"warnings"`
+}
+
+type jsonTool struct {
+	Name    string `json:"name"`
+	Version string `json:"version,omitempty"`
+}
+
+type jsonSource struct {
+	Kind     string      `json:"kind"`
+	Name     string      `json:"name"`
+	Digest   string      `json:"digest,omitempty"`
+	ImageID  string      `json:"image_id,omitempty"`
+	RepoTags []string    `json:"repo_tags,omitempty"`
+	Platform string      `json:"platform,omitempty"`
+	Layers   []jsonLayer `json:"layers,omitempty"`
+}
+
+type jsonLayer struct {
+	Index     int    `json:"index"`
+	Digest    string `json:"digest,omitempty"`
+	DiffID    string `json:"diff_id,omitempty"`
+	CreatedBy string `json:"created_by,omitempty"`
+}
+
+type jsonOS struct {
+	Family     string `json:"family"`
+	Version    string `json:"version,omitempty"`
+	Codename   string `json:"codename,omitempty"`
+	Name       string `json:"name,omitempty"`
+	Distroless bool   `json:"distroless,omitempty"`
+}
+
+type jsonPackage struct {
+	ID            string     `json:"id"`
+	Ecosystem     string     `json:"ecosystem"`
+	Name          string     `json:"name"`
+	Version       string     `json:"version"`
+	Arch          string     `json:"arch,omitempty"`
+	Epoch         *int       `json:"epoch,omitempty"`
+	SourceName    string     `json:"source_name,omitempty"`
+	SourceVersion string     `json:"source_version,omitempty"`
+	Licenses      []string   `json:"licenses,omitempty"`
+	Maintainer    string     `json:"maintainer,omitempty"`
+	Location      string     `json:"location"`
+	Layer         *jsonLayer `json:"layer,omitempty"`
+	PURL          string     `json:"purl,omitempty"`
+}
+
+func writeJSON(w io.Writer, inv *model.Inventory, opts Options) error {
+	doc := jsonDoc{
+		SchemaVersion: JSONSchemaVersion,
+		Tool:          jsonTool{Name: "hullscan", Version: opts.ToolVersion},
+		Source: jsonSource{
+			Kind:     inv.Source.Kind,
+			Name:     inv.Source.Name,
+			Digest:   inv.Source.Digest,
+			ImageID:  inv.Source.ImageID,
+			RepoTags: slices.Clone(inv.Source.RepoTags),
+			Platform: inv.Source.Platform,
+		},
+		Packages: []jsonPackage{},
+		Warnings: sortedWarnings(inv),
+	}
+	if doc.Warnings == nil {
+		doc.Warnings = []string{}
+	}
+	for i := range inv.Source.Layers {
+		doc.Source.Layers = append(doc.Source.Layers, toJSONLayer(&inv.Source.Layers[i]))
+	}
+	if os := inv.OS; os != nil {
+		doc.OS = &jsonOS{Family: os.Family, Version: os.Version, Codename: os.Codename, Name: os.Name, Distroless: os.Distroless}
+	}
+	for _, e := range sortedPackages(inv) {
+		p := jsonPackage{
+			ID:            e.ref,
+			Ecosystem:     string(e.Ecosystem),
+			Name:          e.Name,
+			Version:       e.Version,
+			Arch:          e.Arch,
+			Epoch:         e.Epoch,
+			SourceName:    e.SourceName,
+			SourceVersion: e.SourceVersion,
+			Licenses:      slices.Clone(e.Licenses),
+			Maintainer:    e.Maintainer,
+			Location:      e.Location,
+			PURL:          e.PURL,
+		}
+		if e.Layer != nil {
+			l := toJSONLayer(e.Layer)
+			p.Layer = &l
+		}
+		doc.Packages = append(doc.Packages, p)
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(doc)
+}
+
+func toJSONLayer(l *model.LayerRef) jsonLayer {
+	return jsonLayer{Index: l.Index, Digest: l.Digest, DiffID: l.DiffID, CreatedBy: l.CreatedBy}
+}

@@ -1,0 +1,231 @@
+package report
+
+import (
+	"cmp"
+	"fmt"
+	"io"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/hullscan/hullscan/internal/model"
+)
+
+// Table layout limits, in characters (runes).
+const (
+	tableMaxLine  = 149 // a row is kept under 150 characters when the LAYER column can shrink enough
+	tableMaxCell  = 40  // NAME, VERSION and SOURCE cells are cut beyond this
+	tableMinLayer = 16  // the LAYER column never gets narrower than this
+	tableGap      = "  "
+	ellipsis      = "…"
+)
+
+const (
+	ansiBold   = "\x1b[1m"
+	ansiDim    = "\x1b[2m"
+	ansiYellow = "\x1b[33m"
+	ansiReset  = "\x1b[0m"
+)
+
+// writeTable writes the human table:
+//
+//	Source: debian:12 (registry)  Digest: sha256:…  OS: Debian GNU/Linux 12 (bookworm)
+//
+//	NAME     VERSION  TYPE  SOURCE  LAYER
+//	adduser  3.134    deb           0 ADD file:… in /
+//
+//	1 package (deb: 1)
+//	warning: …
+//
+// SOURCE shows the source package when it differs from the binary one; LAYER shows the layer index and the
+// instruction that created it. Cells too long for the line are cut and end in "…", and a note says so (the JSON
+// format has the full text). SOURCE and LAYER are left out when no package has one. Control characters in the
+// data are replaced, so the table never carries escape sequences of its own; ANSI colour is used only with
+// Options.Color.
+func writeTable(w io.Writer, inv *model.Inventory, opts Options) error {
+	t := tableWriter{w: w, color: opts.Color}
+	t.line(tableHeader(inv))
+
+	entries := sortedPackages(inv)
+	truncated := false
+	if len(entries) > 0 {
+		header := []string{"NAME", "VERSION", "TYPE", "SOURCE", "LAYER"}
+		rows := make([][]string, len(entries))
+		for i, e := range entries {
+			rows[i] = []string{
+				clean(e.Name),
+				clean(e.Version),
+				clean(string(e.Ecosystem)),
+				clean(sourcePackage(e.Package)),
+				clean(layerCell(e.Layer)),
+			}
+		}
+		cols := []int{0, 1, 2}
+		for _, c := range []int{3, 4} {
+			for _, r := range rows {
+				if r[c] != "" {
+					cols = append(cols, c)
+					break
+				}
+			}
+		}
+		widths := make([]int, len(header))
+		for _, c := range cols {
+			widths[c] = utf8.RuneCountInString(header[c])
+			for _, r := range rows {
+				widths[c] = max(widths[c], utf8.RuneCountInString(r[c]))
+			}
+			if c != 2 && c != 4 {
+				widths[c] = min(widths[c], tableMaxCell)
+			}
+		}
+		if widths[4] > 0 {
+			used := 0
+			for _, c := range cols[:len(cols)-1] {
+				used += widths[c] + len(tableGap)
+			}
+			widths[4] = max(min(widths[4], tableMaxLine-used), tableMinLayer)
+		}
+		for _, r := range rows {
+			for _, c := range cols {
+				var cut bool
+				r[c], cut = truncate(r[c], widths[c])
+				truncated = truncated || cut
+			}
+		}
+
+		t.line("")
+		t.row(header, cols, widths, ansiBold, "")
+		for _, r := range rows {
+			t.row(r, cols, widths, "", ansiDim)
+		}
+	}
+
+	t.line("")
+	t.line(tableFooter(entries))
+	if truncated {
+		t.line("note: cells ending in " + ellipsis + " are cut to fit the line; the json format has the full text")
+	}
+	for _, warning := range sortedWarnings(inv) {
+		t.styled("warning: "+clean(collapseSpace(warning)), ansiYellow)
+	}
+	return t.err
+}
+
+// tableWriter writes lines and remembers the first error.
+type tableWriter struct {
+	w     io.Writer
+	color bool
+	err   error
+}
+
+func (t *tableWriter) line(s string) {
+	if t.err == nil {
+		_, t.err = io.WriteString(t.w, s+"\n")
+	}
+}
+
+func (t *tableWriter) styled(s, style string) {
+	if t.color && style != "" {
+		s = style + s + ansiReset
+	}
+	t.line(s)
+}
+
+// row writes the given columns of cells, padded to widths (the last one unpadded). style applies to the whole
+// row, layerStyle to the LAYER cell.
+func (t *tableWriter) row(cells []string, cols, widths []int, style, layerStyle string) {
+	var b strings.Builder
+	for i, c := range cols {
+		cell := cells[c]
+		last := i == len(cols)-1
+		if t.color && c == 4 && layerStyle != "" && cell != "" {
+			cell = layerStyle + cell + ansiReset
+		}
+		b.WriteString(cell)
+		if !last {
+			b.WriteString(strings.Repeat(" ", widths[c]-utf8.RuneCountInString(cells[c])))
+			b.WriteString(tableGap)
+		}
+	}
+	t.styled(strings.TrimRight(b.String(), " "), style)
+}
+
+func tableHeader(inv *model.Inventory) string {
+	s := inv.Source
+	parts := []string{"Source: " + clean(cmp.Or(s.Name, "unknown"))}
+	if s.Kind != "" {
+		parts[0] += " (" + clean(s.Kind) + ")"
+	}
+	switch {
+	case s.Digest != "":
+		parts = append(parts, "Digest: "+clean(s.Digest))
+	case s.ImageID != "":
+		parts = append(parts, "Image ID: "+clean(s.ImageID))
+	}
+	os := "unknown"
+	if inv.OS != nil {
+		os = cmp.Or(inv.OS.Name, strings.TrimSpace(inv.OS.Family+" "+inv.OS.Version), "unknown")
+		if inv.OS.Distroless {
+			os += " (distroless)"
+		}
+	}
+	parts = append(parts, "OS: "+clean(os))
+	return strings.Join(parts, "  ")
+}
+
+func tableFooter(entries []entry) string {
+	counts := map[model.Ecosystem]int{}
+	var order []model.Ecosystem // entries are sorted by ecosystem first
+	for _, e := range entries {
+		if counts[e.Ecosystem] == 0 {
+			order = append(order, e.Ecosystem)
+		}
+		counts[e.Ecosystem]++
+	}
+	s := fmt.Sprintf("%d packages", len(entries))
+	if len(entries) == 1 {
+		s = "1 package"
+	}
+	if len(order) > 0 {
+		per := make([]string, len(order))
+		for i, eco := range order {
+			per[i] = fmt.Sprintf("%s: %d", cmp.Or(string(eco), "unknown"), counts[eco])
+		}
+		s += " (" + strings.Join(per, ", ") + ")"
+	}
+	return clean(s)
+}
+
+func layerCell(l *model.LayerRef) string {
+	if l == nil {
+		return ""
+	}
+	return strings.TrimSpace(fmt.Sprintf("%d %s", l.Index, shortCreatedBy(l.CreatedBy)))
+}
+
+// clean makes data safe to print on a terminal: white space control characters become spaces, other control
+// and format characters (escape sequences, bidi overrides) become U+FFFD.
+func clean(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '\t' || r == '\n' || r == '\r':
+			return ' '
+		case unicode.Is(unicode.Cc, r) || unicode.Is(unicode.Cf, r):
+			return utf8.RuneError
+		}
+		return r
+	}, s)
+}
+
+// truncate cuts s to at most width runes, the last being "…" when it was cut.
+func truncate(s string, width int) (string, bool) {
+	if utf8.RuneCountInString(s) <= width {
+		return s, false
+	}
+	if width < 1 {
+		return "", true
+	}
+	r := []rune(s)
+	return string(r[:width-1]) + ellipsis, true
+}
