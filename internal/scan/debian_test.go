@@ -1,6 +1,7 @@
 package scan
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"path/filepath"
@@ -8,10 +9,12 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 
 	"github.com/hullscan/hullscan/internal/model"
+	"github.com/hullscan/hullscan/internal/report"
 	"github.com/hullscan/hullscan/internal/source"
 	"github.com/hullscan/hullscan/internal/testimage"
 )
@@ -114,6 +117,26 @@ func TestDebianImage(t *testing.T) {
 		}
 		if other.Source.ImageID != inv.Source.ImageID {
 			t.Errorf("transport %d: image id %s vs %s", i+1, other.Source.ImageID, inv.Source.ImageID)
+		}
+	}
+
+	// 4. And so the SBOMs are identical, byte for byte, once what names the transport is set aside: the target as
+	// typed, its kind, and the manifest digest and tag, which a docker-archive does not record.
+	opts := report.Options{ToolVersion: "test", Serial: "3b0e8f9c-6a8e-4c1e-9d53-1f2a3b4c5d6e", Now: func() time.Time { return testimage.Epoch }}
+	for _, format := range []string{"cyclonedx", "spdx", "json"} {
+		var first []byte
+		for i, v := range invs {
+			c := *v
+			c.Source.Name, c.Source.Kind, c.Source.Digest, c.Source.RepoTags = "debian", "image", "", nil
+			var buf bytes.Buffer
+			if err := report.Write(&buf, format, &c, opts); err != nil {
+				t.Fatal(err)
+			}
+			if i == 0 {
+				first = buf.Bytes()
+			} else if !bytes.Equal(first, buf.Bytes()) {
+				t.Errorf("%s SBOM of transport %d differs from the OCI layout's", format, i)
+			}
 		}
 	}
 }
