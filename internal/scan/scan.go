@@ -74,12 +74,17 @@ type layerResult struct {
 	Index    *source.LayerIndex
 	Files    map[string]fileResult
 	OSFiles  map[string][]byte
+	// Licenses holds what Debian copyright files (/usr/share/doc/<pkg>/copyright) name, by path.
+	Licenses map[string][]string
 	Warnings []string
 }
 
 func (s *scanner) want(p string) (int64, bool) {
 	if inventory.IsOSFile(p) {
 		return maxOSFileSize, true
+	}
+	if _, ok := inventory.IsDebCopyright(p); ok {
+		return inventory.DebCopyrightMaxSize(), true
 	}
 	for _, ps := range s.parsers {
 		if ps.Match(p) {
@@ -102,6 +107,12 @@ func (s *scanner) onFile(res *layerResult) source.FileFunc {
 				return err
 			}
 			res.OSFiles[p] = b
+			return nil
+		}
+		if _, ok := inventory.IsDebCopyright(p); ok {
+			if l := inventory.ParseDebCopyright(r); l != nil {
+				res.Licenses[p] = l
+			}
 			return nil
 		}
 		for _, ps := range s.parsers {
@@ -132,7 +143,7 @@ func safeParse(ps inventory.Parser, p string, r io.Reader, size int64) (pkgs []m
 }
 
 func newLayerResult() *layerResult {
-	return &layerResult{Files: map[string]fileResult{}, OSFiles: map[string][]byte{}}
+	return &layerResult{Files: map[string]fileResult{}, OSFiles: map[string][]byte{}, Licenses: map[string][]string{}}
 }
 
 func (s *scanner) progress(format string, args ...any) {
@@ -324,7 +335,13 @@ func (s *scanner) merge(inv *model.Inventory, results []*layerResult, refs []mod
 			inv.Packages = append(inv.Packages, pkg)
 		}
 	}
-	inv.OS = inventory.DetectOS(treeView{tree: tree, results: results})
+	view := treeView{tree: tree, results: results}
+	for i := range inv.Packages {
+		if p := &inv.Packages[i]; p.Ecosystem == model.Deb && len(p.Licenses) == 0 {
+			p.Licenses = view.licenses(inventory.DebCopyrightPath(p.Name))
+		}
+	}
+	inv.OS = inventory.DetectOS(view)
 	inventory.Finalize(inv.OS, inv.Packages)
 	sort.SliceStable(inv.Packages, func(a, b int) bool {
 		pa, pb := inv.Packages[a], inv.Packages[b]
@@ -373,6 +390,15 @@ func (v treeView) ReadFile(p string) ([]byte, bool) {
 	}
 	b, ok := v.results[layer].OSFiles[real]
 	return b, ok
+}
+
+// licenses returns what the copyright file at p (resolved in the merged tree) names.
+func (v treeView) licenses(p string) []string {
+	real, e, layer, ok := v.tree.Stat(p)
+	if !ok || layer < 0 || (e.Type != source.TypeFile && e.Type != source.TypeHardlink) {
+		return nil
+	}
+	return v.results[layer].Licenses[real]
 }
 
 func (v treeView) Exists(p string) bool {

@@ -200,3 +200,26 @@ func TestRootFS(t *testing.T) {
 		t.Errorf("OS %+v", inv.OS)
 	}
 }
+
+func TestDebLicencesFromCopyright(t *testing.T) {
+	img := testimage.Image([]v1.Layer{
+		testimage.Layer(
+			testimage.File{Name: "var/lib/dpkg/status", Body: dpkgStatus("zlib1g 1.2", "libfoo 1", "nodoc 1")},
+			testimage.File{Name: "usr/share/doc/zlib1g/copyright", Body: "Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n\nFiles: *\nLicense: Zlib\n"},
+			testimage.File{Name: "usr/share/doc/libfoo-common/copyright", Body: "See /usr/share/common-licenses/GPL-2.\n"},
+			// Debian links a library's doc directory to its -common package's.
+			testimage.File{Name: "usr/share/doc/libfoo", Type: tar.TypeSymlink, Linkname: "libfoo-common"},
+		),
+	})
+	inv := scanImage(t, img, Options{})
+	got := map[string]string{}
+	for _, p := range inv.Packages {
+		got[p.Name] = strings.Join(p.Licenses, "|")
+	}
+	want := map[string]string{"zlib1g": "Zlib", "libfoo": "GPL-2", "nodoc": ""}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s licences %q, want %q", k, got[k], v)
+		}
+	}
+}
