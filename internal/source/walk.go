@@ -169,10 +169,17 @@ func WalkLayer(r io.Reader, opts WalkOptions, fn FileFunc) (*WalkResult, error) 
 			warn("%s is %d bytes, over the %d-byte cap for it; skipped", p, e.Size, max)
 			continue
 		}
-		data := make([]byte, e.Size)
-		if _, err := io.ReadFull(tr, data); err != nil {
+		// Grow with the data actually read, not the size the header claims: a hostile header must not make us
+		// allocate its cap up front.
+		var buf bytes.Buffer
+		buf.Grow(int(min(e.Size, 1<<20)))
+		if _, err := io.CopyN(&buf, tr, e.Size); err != nil {
+			if errors.Is(err, io.EOF) {
+				err = io.ErrUnexpectedEOF
+			}
 			return nil, layerReadError(opts.Name, fmt.Errorf("read %s: %w", p, err))
 		}
+		data := buf.Bytes()
 		captured[p] = data
 		if err := fn(p, bytes.NewReader(data), e.Size); err != nil {
 			return nil, err
