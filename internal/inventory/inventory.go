@@ -30,6 +30,13 @@ type Parser interface {
 	Parse(path string, r io.Reader, size int64) ([]model.Package, error)
 }
 
+// EntryMatcher is implemented by parsers that choose files by more than their path: Go and Rust binaries are
+// found by their executable bit (and then their magic bytes), not by name. When a parser implements it, the
+// scan calls MatchEntry instead of Match.
+type EntryMatcher interface {
+	MatchEntry(path string, mode, size int64) bool
+}
+
 // Parsers is the list of package parsers, in a fixed order. It is an explicit list, not an init() registry, so
 // what runs is visible here.
 func Parsers() []Parser {

@@ -17,6 +17,28 @@ const (
 	Deb Ecosystem = "deb"
 	APK Ecosystem = "apk"
 	RPM Ecosystem = "rpm"
+
+	NPM       Ecosystem = "npm"
+	PyPI      Ecosystem = "pypi"
+	Golang    Ecosystem = "golang"
+	Maven     Ecosystem = "maven"
+	Gem       Ecosystem = "gem"
+	Cargo     Ecosystem = "cargo"
+	Composer  Ecosystem = "composer"
+	NuGet     Ecosystem = "nuget"
+	Pub       Ecosystem = "pub"
+	Swift     Ecosystem = "swift"
+	Hex       Ecosystem = "hex"
+	CocoaPods Ecosystem = "cocoapods"
+)
+
+// IsOS reports whether packages of e are installed by the operating system's package manager.
+func (e Ecosystem) IsOS() bool { return e == Deb || e == APK || e == RPM }
+
+// Dependency kinds, where a format tells.
+const (
+	DependencyDirect     = "direct"
+	DependencyTransitive = "transitive"
 )
 
 // LayerRef says which image layer wrote a file or introduced a package. Index is zero-based in the image's layer
@@ -58,10 +80,24 @@ type Package struct {
 	SourceVersion string   `json:"source_version,omitempty"`
 	Licenses      []string `json:"licenses,omitempty"`
 	Maintainer    string   `json:"maintainer,omitempty"`
-	// Location is the file the record came from, as an absolute path inside the scanned tree.
-	Location string    `json:"location"`
-	Layer    *LayerRef `json:"layer,omitempty"`
-	PURL     string    `json:"purl,omitempty"`
+	// Location is the file the record came from, as an absolute path inside the scanned tree. For a package found
+	// inside an archive (a jar in a jar), the path inside follows "!": "/app.jar!/BOOT-INF/lib/x.jar".
+	Location string `json:"location"`
+	// Dependency is "direct" or "transitive" where the format tells (lockfiles), else empty.
+	Dependency string `json:"dependency,omitempty"`
+	// Dev marks a development- or test-only dependency (excluded from vulnerability results by default).
+	Dev bool `json:"dev,omitempty"`
+	// Evidence says how a package's identity was found when there is more than one way (Java: "pom.properties",
+	// "maven-repository", "manifest", "filename"; Go: "buildinfo", "go.mod").
+	Evidence string `json:"evidence,omitempty"`
+	// OSPackage names the OS package that installed this language package ("deb:python3-requests"): the
+	// distribution backports fixes into it, so matching treats it as the distribution's.
+	OSPackage string `json:"os_package,omitempty"`
+	// Files lists the paths an OS package installed, where its database records them (apk, rpm; dpkg keeps them
+	// in /var/lib/dpkg/info/*.list). Used to link language packages to their OS package; not reported.
+	Files []string  `json:"-"`
+	Layer *LayerRef `json:"layer,omitempty"`
+	PURL  string    `json:"purl,omitempty"`
 }
 
 // Key identifies a package within one database file: the same key in two versions of that file is the same

@@ -19,7 +19,7 @@ const walkVersion = 1
 // cacheVersion names everything a cached layer result depends on besides the layer itself: the walker, the OS
 // file set and every parser's name and version. A new parser or a parser fix invalidates the cache by itself.
 func (s *scanner) cacheVersion() string {
-	parts := []string{fmt.Sprintf("walk%d", walkVersion), "os1", "debcopyright1"}
+	parts := []string{fmt.Sprintf("walk%d", walkVersion), "os1", "debcopyright1", "dpkglist1"}
 	for _, p := range s.parsers {
 		parts = append(parts, fmt.Sprintf("%s@%d", p.Name(), p.Version()))
 	}
@@ -70,6 +70,9 @@ func (c layerCache) get(diffID string) (*layerResult, bool) {
 	}
 	if res.Licenses == nil {
 		res.Licenses = map[string][]string{}
+	}
+	if res.Lists == nil {
+		res.Lists = map[string][]string{}
 	}
 	return &res, true
 }

@@ -70,65 +70,105 @@ type fileResult struct {
 
 // layerResult is everything a scan needs from one layer; it is what the layer cache stores.
 type layerResult struct {
-	Digest   string
-	Index    *source.LayerIndex
-	Files    map[string]fileResult
-	OSFiles  map[string][]byte
+	Digest  string
+	Index   *source.LayerIndex
+	Files   map[string]fileResult
+	OSFiles map[string][]byte
 	// Licenses holds what Debian copyright files (/usr/share/doc/<pkg>/copyright) name, by path.
 	Licenses map[string][]string
+	// Lists holds the paths each dpkg file list (/var/lib/dpkg/info/<pkg>.list) names, by path.
+	Lists    map[string][]string
 	Warnings []string
 }
 
-func (s *scanner) want(p string) (int64, bool) {
+// Handlers for wanted files besides the parsers (whose handler is their index in s.parsers).
+const (
+	handleOSFile = -1 - iota
+	handleDebCopyright
+	handleDpkgList
+	handleNone
+)
+
+// choose says what handles the file at p, and its size cap.
+func (s *scanner) choose(p string, e source.Entry) (handler int, max int64) {
 	if inventory.IsOSFile(p) {
-		return maxOSFileSize, true
+		return handleOSFile, maxOSFileSize
 	}
 	if _, ok := inventory.IsDebCopyright(p); ok {
-		return inventory.DebCopyrightMaxSize(), true
+		return handleDebCopyright, inventory.DebCopyrightMaxSize()
 	}
-	for _, ps := range s.parsers {
-		if ps.Match(p) {
+	if _, ok := inventory.IsDpkgList(p); ok {
+		return handleDpkgList, inventory.DpkgListMaxSize()
+	}
+	for i, ps := range s.parsers {
+		ok := false
+		if em, isEM := ps.(inventory.EntryMatcher); isEM {
+			ok = em.MatchEntry(p, e.Mode, e.Size)
+		} else {
+			ok = ps.Match(p)
+		}
+		if ok {
 			max := ps.MaxSize()
 			if s.opts.MaxFileSize > 0 && s.opts.MaxFileSize < max {
 				max = s.opts.MaxFileSize
 			}
-			return max, true
+			return i, max
 		}
 	}
-	return 0, false
+	return handleNone, 0
 }
 
-// onFile runs OS capture or the matching parser on one wanted file.
-func (s *scanner) onFile(res *layerResult) source.FileFunc {
-	return func(p string, r io.Reader, size int64) error {
-		if inventory.IsOSFile(p) {
-			b, err := io.ReadAll(r)
-			if err != nil {
-				return err
-			}
-			res.OSFiles[p] = b
-			return nil
-		}
-		if _, ok := inventory.IsDebCopyright(p); ok {
-			if l := inventory.ParseDebCopyright(r); l != nil {
-				res.Licenses[p] = l
-			}
-			return nil
-		}
-		for _, ps := range s.parsers {
-			if !ps.Match(p) {
-				continue
-			}
-			pkgs, err := safeParse(ps, p, r, size)
-			if err != nil {
-				res.Warnings = append(res.Warnings, fmt.Sprintf("%s: %v", p, err))
-				return nil
-			}
-			res.Files[p] = fileResult{Packages: pkgs}
-			return nil
-		}
-		return nil
+// layerWalk carries one walk's state: the handler chosen for the file about to be delivered.
+type layerWalk struct {
+	s      *scanner
+	res    *layerResult
+	chosen map[string]int
+}
+
+func (s *scanner) newWalk(res *layerResult) *layerWalk {
+	return &layerWalk{s: s, res: res, chosen: map[string]int{}}
+}
+
+func (w *layerWalk) want(p string, e source.Entry) (int64, bool) {
+	h, max := w.s.choose(p, e)
+	if h == handleNone {
+		return 0, false
 	}
+	w.chosen[p] = h
+	return max, true
+}
+
+// onFile runs OS capture, licence capture or the chosen parser on one wanted file.
+func (w *layerWalk) onFile(p string, r io.Reader, size int64) error {
+	h, ok := w.chosen[p]
+	if !ok {
+		h, _ = w.s.choose(p, source.Entry{Type: source.TypeFile, Size: size})
+	}
+	delete(w.chosen, p)
+	res := w.res
+	switch {
+	case h == handleOSFile:
+		b, err := io.ReadAll(r)
+		if err != nil {
+			return err
+		}
+		res.OSFiles[p] = b
+	case h == handleDebCopyright:
+		if l := inventory.ParseDebCopyright(r); l != nil {
+			res.Licenses[p] = l
+		}
+	case h == handleDpkgList:
+		res.Lists[p] = inventory.ParseDpkgList(r)
+	case h >= 0:
+		ps := w.s.parsers[h]
+		pkgs, err := safeParse(ps, p, r, size)
+		if err != nil {
+			res.Warnings = append(res.Warnings, fmt.Sprintf("%s: %v", p, err))
+			return nil
+		}
+		res.Files[p] = fileResult{Packages: pkgs}
+	}
+	return nil
 }
 
 // safeParse keeps a parser bug from killing the scan: a panic becomes a warning naming the file. Parsers are
@@ -143,7 +183,7 @@ func safeParse(ps inventory.Parser, p string, r io.Reader, size int64) (pkgs []m
 }
 
 func newLayerResult() *layerResult {
-	return &layerResult{Files: map[string]fileResult{}, OSFiles: map[string][]byte{}, Licenses: map[string][]string{}}
+	return &layerResult{Files: map[string]fileResult{}, OSFiles: map[string][]byte{}, Licenses: map[string][]string{}, Lists: map[string][]string{}}
 }
 
 func (s *scanner) progress(format string, args ...any) {
@@ -213,7 +253,8 @@ func (s *scanner) readLayer(l *source.Layer) (*layerResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	wr, err := source.WalkLayer(st, source.WalkOptions{Want: s.want, Name: l.Name()}, s.onFile(res))
+	w := s.newWalk(res)
+	wr, err := source.WalkLayer(st, source.WalkOptions{WantEntry: w.want, Name: l.Name()}, w.onFile)
 	st.Close()
 	if err != nil {
 		return nil, err
@@ -241,14 +282,16 @@ func (s *scanner) resolveLinks(l *source.Layer, max int64, links map[string]stri
 		return err
 	}
 	defer st.Close()
-	want := func(p string) (int64, bool) {
+	w := s.newWalk(res)
+	want := func(p string, e source.Entry) (int64, bool) {
 		if ls, ok := targets[p]; ok {
-			return s.want(ls[0])
+			_, max := s.choose(ls[0], e)
+			return max, true
 		}
 		return 0, false
 	}
-	on := s.onFile(res)
-	_, err = source.WalkLayer(st, source.WalkOptions{Want: want, Name: l.Name()}, func(p string, r io.Reader, size int64) error {
+	on := w.onFile
+	_, err = source.WalkLayer(st, source.WalkOptions{WantEntry: want, Name: l.Name()}, func(p string, r io.Reader, size int64) error {
 		b, err := io.ReadAll(r)
 		if err != nil {
 			return err
@@ -271,7 +314,8 @@ func (s *scanner) dir(t source.Target) (*model.Inventory, error) {
 		skip = func(p string) bool { return p == "/proc" || p == "/sys" || p == "/dev" }
 	}
 	s.progress("walking %s", t.Path)
-	wr, err := source.WalkDir(t.Path, skip, source.WalkOptions{Want: s.want, Name: t.Path}, s.onFile(res))
+	w := s.newWalk(res)
+	wr, err := source.WalkDir(t.Path, skip, source.WalkOptions{WantEntry: w.want, Name: t.Path}, w.onFile)
 	if err != nil {
 		return nil, err
 	}
@@ -341,6 +385,7 @@ func (s *scanner) merge(inv *model.Inventory, results []*layerResult, refs []mod
 			p.Licenses = view.licenses(inventory.DebCopyrightPath(p.Name))
 		}
 	}
+	inventory.LinkOwners(inv.Packages, view.owners(inv.Packages))
 	inv.OS = inventory.DetectOS(view)
 	inventory.Finalize(inv.OS, inv.Packages)
 	sort.SliceStable(inv.Packages, func(a, b int) bool {
@@ -390,6 +435,40 @@ func (v treeView) ReadFile(p string) ([]byte, bool) {
 	}
 	b, ok := v.results[layer].OSFiles[real]
 	return b, ok
+}
+
+// owners maps each file an OS package installed to "<ecosystem>:<name>". It is built only when there are language
+// packages to link.
+func (v treeView) owners(pkgs []model.Package) map[string]string {
+	lang := false
+	for i := range pkgs {
+		if !pkgs[i].Ecosystem.IsOS() {
+			lang = true
+			break
+		}
+	}
+	if !lang {
+		return nil
+	}
+	owners := map[string]string{}
+	for i := range pkgs {
+		p := &pkgs[i]
+		files := p.Files
+		if p.Ecosystem == model.Deb {
+			for _, lp := range inventory.DpkgListPaths(p) {
+				real, e, layer, ok := v.tree.Stat(lp)
+				if ok && layer >= 0 && e.Type != source.TypeDir {
+					files = append(files, v.results[layer].Lists[real]...)
+				}
+			}
+		}
+		for _, f := range files {
+			if _, taken := owners[f]; !taken {
+				owners[f] = string(p.Ecosystem) + ":" + p.Name
+			}
+		}
+	}
+	return owners
 }
 
 // licenses returns what the copyright file at p (resolved in the merged tree) names.

@@ -60,10 +60,10 @@ func WalkDir(root string, skip func(p string) bool, opts WalkOptions, fn FileFun
 			e.Type = TypeOther
 		}
 		res.Index.Entries[p] = e
-		if e.Type != TypeFile || opts.Want == nil {
+		if e.Type != TypeFile {
 			return nil
 		}
-		max, ok := opts.Want(p)
+		max, ok := opts.want(p, e)
 		if !ok {
 			return nil
 		}

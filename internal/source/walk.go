@@ -47,8 +47,21 @@ type FileFunc func(path string, r io.Reader, size int64) error
 type WalkOptions struct {
 	// Want reports whether the file at path (clean, absolute) is wanted, and the largest size accepted for it.
 	Want func(path string) (maxSize int64, ok bool)
+	// WantEntry, when set, is asked instead of Want and also sees the entry's metadata (mode, size), for files
+	// chosen by more than their name (executables).
+	WantEntry func(path string, e Entry) (maxSize int64, ok bool)
 	// Name names the layer in warnings and errors ("layer 2 (sha256:ab12…)").
 	Name string
+}
+
+func (o WalkOptions) want(p string, e Entry) (int64, bool) {
+	switch {
+	case o.WantEntry != nil:
+		return o.WantEntry(p, e)
+	case o.Want != nil:
+		return o.Want(p)
+	}
+	return 0, false
 }
 
 // WalkResult is the outcome of walking one layer.
@@ -144,10 +157,10 @@ func WalkLayer(r io.Reader, opts WalkOptions, fn FileFunc) (*WalkResult, error) 
 		}
 		res.Index.Entries[p] = e
 
-		if opts.Want == nil || (e.Type != TypeFile && e.Type != TypeHardlink) {
+		if e.Type != TypeFile && e.Type != TypeHardlink {
 			continue
 		}
-		max, want := opts.Want(p)
+		max, want := opts.want(p, e)
 		if !want {
 			continue
 		}
@@ -158,6 +171,11 @@ func WalkLayer(r io.Reader, opts WalkOptions, fn FileFunc) (*WalkResult, error) 
 					res.PendingLinks = map[string]string{}
 				}
 				res.PendingLinks[p] = e.Link
+				continue
+			}
+			// The target was captured under its own cap; the link's may be lower.
+			if int64(len(data)) > max {
+				warn("%s is %d bytes, over the %d-byte cap for it; skipped", p, len(data), max)
 				continue
 			}
 			if err := fn(p, bytes.NewReader(data), int64(len(data))); err != nil {
