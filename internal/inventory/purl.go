@@ -95,7 +95,7 @@ func PackageURL(distro *model.OS, p *model.Package) string {
 			q["upstream"] = p.SourceName + "-" + stripEpoch(p.SourceVersion) + ".src.rpm"
 		}
 	default:
-		return ""
+		return languagePURL(p)
 	}
 	if fromOS {
 		switch {
@@ -121,4 +121,65 @@ func stripEpoch(v string) string {
 		return v[i+1:]
 	}
 	return v
+}
+
+// languagePURL builds the purl of a language package. Names are stored as each ecosystem writes them ("@scope/x",
+// "group:artifact", "vendor/name", a Go module path); the purl spec splits them into namespace and name:
+//
+//	pkg:npm/%40babel/core@7.24.0   pkg:pypi/python-dateutil@2.9.0   pkg:golang/golang.org/x/net@v0.23.0
+//	pkg:maven/org.yaml/snakeyaml@2.2   pkg:gem/rack@3.0.9   pkg:cargo/serde@1.0.197
+//	pkg:composer/symfony/http-kernel@v6.4.3   pkg:nuget/Newtonsoft.Json@13.0.3
+func languagePURL(p *model.Package) string {
+	name, ns := p.Name, ""
+	splitLast := func(sep string) {
+		if i := strings.LastIndex(name, sep); i > 0 {
+			ns, name = name[:i], name[i+1:]
+		}
+	}
+	var typ string
+	switch p.Ecosystem {
+	case model.NPM:
+		typ = packageurl.TypeNPM
+		if strings.HasPrefix(name, "@") {
+			splitLast("/")
+		}
+	case model.PyPI:
+		// PEP 503 normalisation, which the purl spec requires for pypi.
+		typ, name = packageurl.TypePyPi, pep503(name)
+	case model.Golang:
+		typ = packageurl.TypeGolang
+		splitLast("/")
+	case model.Maven:
+		typ = packageurl.TypeMaven
+		splitLast(":")
+	case model.Composer:
+		typ = packageurl.TypeComposer
+		splitLast("/")
+	case model.Swift:
+		typ = "swift"
+		splitLast("/")
+	case model.Gem, model.Cargo, model.NuGet, model.Pub, model.Hex, model.CocoaPods:
+		typ = string(p.Ecosystem)
+	default:
+		return ""
+	}
+	return packageurl.NewPackageURL(typ, ns, name, p.Version, nil, "").ToString()
+}
+
+// pep503 normalises a Python distribution name: lower case, runs of "-", "_" and "." become one "-".
+func pep503(name string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(name) {
+		if r == '-' || r == '_' || r == '.' {
+			dash = true
+			continue
+		}
+		if dash && b.Len() > 0 {
+			b.WriteByte('-')
+		}
+		dash = false
+		b.WriteRune(r)
+	}
+	return b.String()
 }

@@ -129,3 +129,28 @@ func TestFinalize(t *testing.T) {
 	}
 	Finalize(nil, nil) // nothing to do, must not panic
 }
+
+func TestLanguagePURL(t *testing.T) {
+	for _, c := range []struct {
+		eco           model.Ecosystem
+		name, version string
+		want          string
+	}{
+		{model.NPM, "@babel/core", "7.24.0", "pkg:npm/%40babel/core@7.24.0"},
+		{model.NPM, "lodash", "4.17.21", "pkg:npm/lodash@4.17.21"},
+		{model.PyPI, "Python_Dateutil", "2.9.0", "pkg:pypi/python-dateutil@2.9.0"},
+		{model.PyPI, "zope.interface", "6.2", "pkg:pypi/zope-interface@6.2"},
+		{model.Golang, "golang.org/x/net", "v0.23.0", "pkg:golang/golang.org/x/net@v0.23.0"},
+		{model.Golang, "stdlib", "go1.22.1", "pkg:golang/stdlib@go1.22.1"},
+		{model.Maven, "org.yaml:snakeyaml", "2.2", "pkg:maven/org.yaml/snakeyaml@2.2"},
+		{model.Composer, "symfony/http-kernel", "v6.4.3", "pkg:composer/symfony/http-kernel@v6.4.3"},
+		{model.Gem, "rack", "3.0.9", "pkg:gem/rack@3.0.9"},
+		{model.Cargo, "serde", "1.0.197", "pkg:cargo/serde@1.0.197"},
+		{model.NuGet, "Newtonsoft.Json", "13.0.3", "pkg:nuget/Newtonsoft.Json@13.0.3"},
+	} {
+		p := model.Package{Ecosystem: c.eco, Name: c.name, Version: c.version}
+		if got := PackageURL(nil, &p); got != c.want {
+			t.Errorf("%s %s: %s, want %s", c.eco, c.name, got, c.want)
+		}
+	}
+}
