@@ -30,6 +30,15 @@ type Parser interface {
 	Parse(path string, r io.Reader, size int64) ([]model.Package, error)
 }
 
+// Partial is returned by a parser that read a file but could not resolve all of it (requirements.txt entries
+// without a pinned version, pom.xml dependencies whose version comes from a parent it cannot fetch): the scan
+// keeps the packages returned with it and reports Err as a warning naming the file. Unresolved entries are never
+// guessed.
+type Partial struct{ Err error }
+
+func (p *Partial) Error() string { return p.Err.Error() }
+func (p *Partial) Unwrap() error { return p.Err }
+
 // EntryMatcher is implemented by parsers that choose files by more than their path: Go and Rust binaries are
 // found by their executable bit (and then their magic bytes), not by name. When a parser implements it, the
 // scan calls MatchEntry instead of Match.
@@ -38,14 +47,23 @@ type EntryMatcher interface {
 }
 
 // Parsers is the list of package parsers, in a fixed order. It is an explicit list, not an init() registry, so
-// what runs is visible here.
+// what runs is visible here; each ecosystem's file contributes its own short list.
 func Parsers() []Parser {
-	return []Parser{
+	ps := []Parser{
 		DpkgStatus{},
 		DpkgStatusD{},
 		APKInstalled{},
 		RPMDB{},
 	}
+	ps = append(ps, javascriptParsers()...)
+	ps = append(ps, pythonParsers()...)
+	ps = append(ps, rubyParsers()...)
+	ps = append(ps, phpParsers()...)
+	ps = append(ps, goParsers()...)
+	ps = append(ps, rustParsers()...)
+	ps = append(ps, dotnetParsers()...)
+	ps = append(ps, javaParsers()...)
+	return ps
 }
 
 // Tree is the merged view of a scanned tree that OS detection reads. Paths are absolute; symlinks are resolved

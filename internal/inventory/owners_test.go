@@ -33,8 +33,8 @@ func TestDpkgList(t *testing.T) {
 func TestLinkOwners(t *testing.T) {
 	owners := map[string]string{
 		"/usr/lib/python3/dist-packages/six-1.16.0.dist-info/METADATA": "deb:python3-six",
-		"/usr/local/lib/python3.11/dist-packages":                       "deb:libpython3.11-stdlib",
-		"/usr/share/java/commons-io.jar":                                "deb:libcommons-io-java",
+		"/usr/local/lib/python3.11/dist-packages":                      "deb:libpython3.11-stdlib",
+		"/usr/share/java/commons-io.jar":                               "deb:libcommons-io-java",
 	}
 	pkgs := []model.Package{
 		{Ecosystem: model.PyPI, Name: "six", Location: "/usr/lib/python3/dist-packages/six-1.16.0.dist-info/METADATA"},

@@ -5,6 +5,7 @@ package scan
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"runtime"
@@ -162,9 +163,13 @@ func (w *layerWalk) onFile(p string, r io.Reader, size int64) error {
 	case h >= 0:
 		ps := w.s.parsers[h]
 		pkgs, err := safeParse(ps, p, r, size)
-		if err != nil {
+		var partial *inventory.Partial
+		if err != nil && !errors.As(err, &partial) {
 			res.Warnings = append(res.Warnings, fmt.Sprintf("%s: %v", p, err))
 			return nil
+		}
+		if partial != nil {
+			res.Warnings = append(res.Warnings, fmt.Sprintf("%s: %v", p, partial.Err))
 		}
 		res.Files[p] = fileResult{Packages: pkgs}
 	}

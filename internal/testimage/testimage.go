@@ -470,3 +470,23 @@ func DebianLayout(t testing.TB) string {
 	}
 	return dir
 }
+
+// RequireFixtureDir returns ~/.cache/hullscan-fixtures/<name> (or $HULLSCAN_FIXTURES/<name>) when the script that
+// builds it (scripts/fixtures/<name>.sh) has finished there (it writes a "done" file last). Like RequireFixture it
+// skips outside CI and fails in CI, where .ci/run builds every fixture.
+func RequireFixtureDir(t testing.TB, name string) string {
+	t.Helper()
+	root := os.Getenv("HULLSCAN_FIXTURES")
+	if root == "" {
+		home, _ := os.UserHomeDir()
+		root = filepath.Join(home, ".cache", "hullscan-fixtures")
+	}
+	d := filepath.Join(root, name)
+	if _, err := os.Stat(filepath.Join(d, "done")); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("fixture %s missing at %s: .ci/run must build it (scripts/fixtures/%s.sh)", name, d, name)
+		}
+		t.Skipf("fixture %s missing at %s: run scripts/fixtures/%s.sh", name, d, name)
+	}
+	return d
+}
