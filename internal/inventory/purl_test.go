@@ -94,7 +94,7 @@ func TestPackageURL(t *testing.T) {
 		{"rpm on a deb os", debian12, opensslLibs,
 			"pkg:rpm/openssl-libs@1.1.1k-7.el8_6?arch=x86_64&epoch=1&upstream=openssl-1.1.1k-7.el8_6.src.rpm"},
 
-		{"unknown ecosystem", debian12, &model.Package{Ecosystem: "npm", Name: "left-pad", Version: "1.3.0"}, ""},
+		{"unknown ecosystem", debian12, &model.Package{Ecosystem: "conan", Name: "zlib", Version: "1.3"}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
