@@ -134,6 +134,12 @@ func cdxPackage(e entry) cdx.Component {
 	props = addProp(props, "hullscan:source:name", e.SourceName)
 	props = addProp(props, "hullscan:source:version", e.SourceVersion)
 	props = addProp(props, "hullscan:location", e.Location)
+	props = addProp(props, "hullscan:dependency", e.Dependency)
+	if e.Dev {
+		props = addProp(props, "hullscan:dev", "true")
+	}
+	props = addProp(props, "hullscan:evidence", e.Evidence)
+	props = addProp(props, "hullscan:os_package", e.OSPackage)
 	if l := e.Layer; l != nil {
 		props = addProp(props, "hullscan:layer:index", strconv.Itoa(l.Index))
 		props = addProp(props, "hullscan:layer:digest", l.Digest)

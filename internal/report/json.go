@@ -100,6 +100,10 @@ type jsonPackage struct {
 	Licenses      []string   `json:"licenses,omitempty"`
 	Maintainer    string     `json:"maintainer,omitempty"`
 	Location      string     `json:"location"`
+	Dependency    string     `json:"dependency,omitempty"`
+	Dev           bool       `json:"dev,omitempty"`
+	Evidence      string     `json:"evidence,omitempty"`
+	OSPackage     string     `json:"os_package,omitempty"`
 	Layer         *jsonLayer `json:"layer,omitempty"`
 	PURL          string     `json:"purl,omitempty"`
 }
@@ -141,6 +145,10 @@ func writeJSON(w io.Writer, inv *model.Inventory, opts Options) error {
 			Licenses:      slices.Clone(e.Licenses),
 			Maintainer:    e.Maintainer,
 			Location:      e.Location,
+			Dependency:    e.Dependency,
+			Dev:           e.Dev,
+			Evidence:      e.Evidence,
+			OSPackage:     e.OSPackage,
 			PURL:          e.PURL,
 		}
 		if e.Layer != nil {

@@ -219,5 +219,14 @@ func spdxSourceInfo(e entry) string {
 	if sp := sourcePackage(e.Package); sp != "" {
 		parts = append(parts, "built from source package "+sp)
 	}
+	if e.OSPackage != "" {
+		parts = append(parts, "installed by OS package "+e.OSPackage)
+	}
+	if e.Dependency != "" {
+		parts = append(parts, e.Dependency+" dependency")
+	}
+	if e.Dev {
+		parts = append(parts, "development-only")
+	}
 	return strings.Join(parts, "; ")
 }
