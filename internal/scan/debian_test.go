@@ -11,8 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/go-containerregistry/pkg/v1/layout"
-
 	"github.com/hullscan/hullscan/internal/model"
 	"github.com/hullscan/hullscan/internal/report"
 	"github.com/hullscan/hullscan/internal/source"
@@ -27,18 +25,7 @@ func TestDebianImage(t *testing.T) {
 	lay := testimage.DebianLayout(t)
 	fix := testimage.FixtureDir()
 
-	idx, err := layout.ImageIndexFromPath(lay)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := idx.IndexManifest()
-	if err != nil {
-		t.Fatal(err)
-	}
-	img, err := idx.Image(m.Manifests[0].Digest)
-	if err != nil {
-		t.Fatal(err)
-	}
+	img := debianImage(t)
 	dir := t.TempDir()
 	arch := filepath.Join(dir, "debian.tar")
 	testimage.WriteDockerArchive(t, arch, "debian:fixture", img)
