@@ -89,6 +89,7 @@ func readLayout(fr fileReader, where, kind string, sel refSelector, opts OpenOpt
 		return nil, inputErrorf("%s: index.json: %w", where, err)
 	}
 	var cands []layoutCandidate
+	budget := &indexBudget{}
 	for _, d := range idx.Manifests {
 		ref := d.Annotations["org.opencontainers.image.ref.name"]
 		if ref == "" {
@@ -99,7 +100,7 @@ func readLayout(fr fileReader, where, kind string, sel refSelector, opts OpenOpt
 			if d.Digest.String() != sel.digest {
 				// The digest may name a platform manifest inside a nested index.
 				if d.MediaType.IsIndex() {
-					kids, err := expandIndex(fr, where, d, ref, 0)
+					kids, err := expandIndex(fr, where, d, ref, 0, budget)
 					if err != nil {
 						return nil, err
 					}
@@ -132,11 +133,16 @@ func readLayout(fr fileReader, where, kind string, sel refSelector, opts OpenOpt
 	var images []layoutCandidate
 	for _, c := range cands {
 		if c.desc.MediaType.IsIndex() {
-			kids, err := expandIndex(fr, where, c.desc, c.ref, 0)
+			kids, err := expandIndex(fr, where, c.desc, c.ref, 0, budget)
 			if err != nil {
 				return nil, err
 			}
 			images = append(images, kids...)
+			continue
+		}
+		// An index written as index.json itself lists its attestation manifests at the top: skip them as
+		// expandIndex does, unless the user named one by digest.
+		if sel.digest == "" && isAttestation(c.desc) {
 			continue
 		}
 		images = append(images, c)
@@ -148,11 +154,25 @@ func readLayout(fr fileReader, where, kind string, sel refSelector, opts OpenOpt
 	return readLayoutImage(fr, where, kind, images[0])
 }
 
+// Limits on what the nested indexes of one layout may list. Real layouts hold a few multi-platform images of a
+// few dozen manifests each; without a bound, a few kilobytes of indexes listing each other many times over
+// expand into millions of manifests (and as many blob reads).
+const (
+	maxNestedIndexes = 256
+	maxIndexEntries  = 4096
+)
+
+// indexBudget counts the nested indexes read and the entries they listed, across one layout.
+type indexBudget struct{ indexes, entries int }
+
 // expandIndex lists the image manifests under an index, descending into nested indexes (depth-capped: a cycle of
-// indexes is hostile input).
-func expandIndex(fr fileReader, where string, d v1.Descriptor, ref string, depth int) ([]layoutCandidate, error) {
+// indexes is hostile input; budget-capped: so is a fan-out of them).
+func expandIndex(fr fileReader, where string, d v1.Descriptor, ref string, depth int, budget *indexBudget) ([]layoutCandidate, error) {
 	if depth > 4 {
 		return nil, inputErrorf("%s: indexes nested too deep at %s", where, d.Digest)
+	}
+	if budget.indexes++; budget.indexes > maxNestedIndexes {
+		return nil, inputErrorf("%s: too many nested indexes (more than %d)", where, maxNestedIndexes)
 	}
 	raw, err := readBlob(fr, where, d, maxManifestSize)
 	if err != nil {
@@ -163,17 +183,19 @@ func expandIndex(fr fileReader, where string, d v1.Descriptor, ref string, depth
 		return nil, inputErrorf("%s: index %s: %w", where, d.Digest, err)
 	}
 	var out []layoutCandidate
+	if budget.entries += len(idx.Manifests); budget.entries > maxIndexEntries {
+		return nil, inputErrorf("%s: nested indexes list too many manifests (more than %d)", where, maxIndexEntries)
+	}
 	for _, k := range idx.Manifests {
 		if k.MediaType.IsIndex() {
-			sub, err := expandIndex(fr, where, k, ref, depth+1)
+			sub, err := expandIndex(fr, where, k, ref, depth+1, budget)
 			if err != nil {
 				return nil, err
 			}
 			out = append(out, sub...)
 			continue
 		}
-		// Attestation manifests (buildx) carry platform unknown/unknown: not images to scan.
-		if k.Platform != nil && k.Platform.OS == "unknown" {
+		if isAttestation(k) {
 			continue
 		}
 		out = append(out, layoutCandidate{desc: k, ref: ref})
@@ -181,7 +203,16 @@ func expandIndex(fr fileReader, where string, d v1.Descriptor, ref string, depth
 	return out, nil
 }
 
+// isAttestation reports an attestation manifest (buildx): platform unknown/unknown, not an image to scan.
+func isAttestation(d v1.Descriptor) bool {
+	return d.Platform != nil && d.Platform.OS == "unknown"
+}
+
 func pickPlatform(images []layoutCandidate, want, where string) ([]layoutCandidate, error) {
+	if len(images) == 0 {
+		// An index that lists nothing, or only attestations.
+		return nil, inputErrorf("%s: the index lists no image manifest", where)
+	}
 	if want != "" {
 		wp, err := v1.ParsePlatform(want)
 		if err != nil {

@@ -159,6 +159,11 @@ func (d dirReader) Open(name string) (io.ReadCloser, error) {
 		}
 		return nil, fmt.Errorf("open %s: %w", p, err)
 	}
+	// A directory opens fine and fails on read with an error that looks like an environment failure.
+	if st, err := f.Stat(); err == nil && !st.Mode().IsRegular() {
+		f.Close()
+		return nil, inputErrorf("%s: %s is not a regular file", d.root, name)
+	}
 	return f, nil
 }
 

@@ -3,6 +3,7 @@ package source
 import (
 	"fmt"
 	"path"
+	"sort"
 	"strings"
 )
 
@@ -35,8 +36,15 @@ func (t *Tree) Apply(layer int, idx *LayerIndex) {
 	for _, w := range idx.Whiteouts {
 		t.remove(w)
 	}
-	for p, e := range idx.Entries {
-		t.add(p, e, layer)
+	// In path order, not map order: a hostile layer can hold both "/a" as a file or symlink and "/a/b", and the
+	// tree (so the scan's result) must not depend on which of the two Go's map iteration hands out first.
+	paths := make([]string, 0, len(idx.Entries))
+	for p := range idx.Entries {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	for _, p := range paths {
+		t.add(p, idx.Entries[p], layer)
 	}
 }
 

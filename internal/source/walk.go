@@ -211,9 +211,13 @@ func WalkLayer(r io.Reader, opts WalkOptions, fn FileFunc) (*WalkResult, error) 
 }
 
 // layerReadError classifies a failure while reading a layer: a cap or a digest mismatch keeps its message,
-// anything else is a corrupt archive. All are input errors.
+// anything else is a corrupt archive. All are input errors, and all name the layer.
 func layerReadError(name string, err error) error {
 	if IsInputError(err) {
+		// A digest mismatch or a failed fetch from below does not know which layer it belongs to.
+		if !strings.HasPrefix(err.Error(), name+": ") {
+			return &InputError{Err: fmt.Errorf("%s: %w", name, err)}
+		}
 		return err
 	}
 	if errors.Is(err, io.ErrUnexpectedEOF) {
