@@ -176,3 +176,28 @@ func TestMultiPlatformRegistry(t *testing.T) {
 		})
 	}
 }
+
+func TestPlatformMismatchIsAnError(t *testing.T) {
+	dir := t.TempDir()
+	arch := filepath.Join(dir, "app.tar")
+	testimage.WriteDockerArchive(t, arch, "app:1", sampleImage()) // linux/amd64
+	tg, err := ParseTarget(arch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		platform string
+		ok       bool
+	}{{"linux/amd64", true}, {"linux/s390x", false}, {"windows/amd64", false}} {
+		img, err := OpenImage(context.Background(), tg, OpenOptions{Platform: c.platform})
+		if c.ok {
+			if err != nil {
+				t.Errorf("%s: %v", c.platform, err)
+				continue
+			}
+			img.Close()
+		} else if err == nil || !IsInputError(err) || !strings.Contains(err.Error(), "is a linux/amd64 image, not "+c.platform) {
+			t.Errorf("%s: want a mismatch error, got %v", c.platform, err)
+		}
+	}
+}

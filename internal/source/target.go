@@ -2,8 +2,11 @@ package source
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"strings"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 )
 
 // Kind is the kind of a scan target.
@@ -126,8 +129,27 @@ func splitPathRef(s string) (p, tag, digest string) {
 	return s, "", ""
 }
 
-// OpenImage opens an image target.
+// OpenImage opens an image target. When a platform was asked for, an image of another platform is an error, not
+// a silent scan of the wrong thing (a docker-archive or a single-platform layout holds only what it holds).
 func OpenImage(ctx context.Context, t Target, opts OpenOptions) (*Image, error) {
+	img, err := openImage(ctx, t, opts)
+	if err != nil || opts.Platform == "" || img.Config == nil || img.Config.OS == "" {
+		return img, err
+	}
+	want, perr := v1.ParsePlatform(opts.Platform)
+	if perr != nil {
+		img.Close()
+		return nil, &InputError{Err: fmt.Errorf("--platform %q: %w", opts.Platform, perr)}
+	}
+	have := v1.Platform{OS: img.Config.OS, Architecture: img.Config.Architecture, Variant: img.Config.Variant}
+	if !have.Satisfies(*want) {
+		img.Close()
+		return nil, inputErrorf("%s is a %s image, not %s", t.Arg, have.String(), opts.Platform)
+	}
+	return img, nil
+}
+
+func openImage(ctx context.Context, t Target, opts OpenOptions) (*Image, error) {
 	switch t.Kind {
 	case DockerArchive:
 		img, err := openDockerArchive(t.Path, t.Tag, opts)
