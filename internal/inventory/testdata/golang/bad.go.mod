@@ -1,0 +1,3 @@
+module example.com/bad
+
+require github.com/x/y
