@@ -384,6 +384,8 @@ func (s *scanner) merge(inv *model.Inventory, results []*layerResult, refs []mod
 			inv.Packages = append(inv.Packages, pkg)
 		}
 	}
+	// A lockfile and the node_modules tree it produced describe the same packages once.
+	inv.Packages = inventory.DedupeLockfileAndInstalled(inv.Packages)
 	view := treeView{tree: tree, results: results}
 	for i := range inv.Packages {
 		if p := &inv.Packages[i]; p.Ecosystem == model.Deb && len(p.Licenses) == 0 {

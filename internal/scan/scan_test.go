@@ -223,3 +223,25 @@ func TestDebLicencesFromCopyright(t *testing.T) {
 		}
 	}
 }
+
+func TestLanguagePackageOwnedByOSPackage(t *testing.T) {
+	const meta = "/usr/lib/python3/dist-packages/six-1.16.0.dist-info/METADATA"
+	img := testimage.Image([]v1.Layer{
+		testimage.Layer(
+			testimage.File{Name: "var/lib/dpkg/status", Body: dpkgStatus("python3-six 1.16.0-4 six")},
+			testimage.File{Name: "var/lib/dpkg/info/python3-six.list", Body: "/.\n/usr\n/usr/lib/python3/dist-packages\n" + meta + "\n"},
+			testimage.File{Name: strings.TrimPrefix(meta, "/"), Body: "Metadata-Version: 2.1\nName: six\nVersion: 1.16.0\n"},
+		),
+		// pip installs its own package later, into a directory no Debian package lists the files of.
+		testimage.Layer(testimage.File{Name: "usr/local/lib/python3.11/dist-packages/requests-2.31.0.dist-info/METADATA",
+			Body: "Metadata-Version: 2.1\nName: requests\nVersion: 2.31.0\n"}),
+	})
+	inv := scanImage(t, img, Options{})
+	owner := map[string]string{}
+	for _, p := range inv.Packages {
+		owner[string(p.Ecosystem)+":"+p.Name] = p.OSPackage
+	}
+	if len(owner) != 3 || owner["pypi:six"] != "deb:python3-six" || owner["pypi:requests"] != "" {
+		t.Errorf("owners: %v", owner)
+	}
+}
