@@ -23,8 +23,9 @@ vet: ## go vet and staticcheck
 fuzz: ## run every fuzz target for FUZZTIME each
 	@scripts/fuzz.sh $(FUZZTIME)
 
-fixture: ## build the real Debian 12 trees the image tests use (root, debootstrap, Debian's mirror)
+fixture: ## build the real artefacts the integration tests use (root; Debian's mirror, the npm registry, the Go proxy)
 	scripts/debian-fixture.sh
+	for f in scripts/fixtures/*.sh; do bash $$f || exit 1; done
 
 bench: build ## hullscan vs syft vs trivy on the Debian image and a 1 GiB filler image: wall time and peak RSS
 	scripts/bench.sh
