@@ -328,6 +328,22 @@ func (w *javaWalk) identify(fsPath, name, loc string, depth int, manifest map[st
 	mk := func(n, v, evidence string, lic []string) model.Package {
 		return model.Package{Ecosystem: model.Maven, Name: n, Version: v, Location: loc, Evidence: evidence, Licenses: lic}
 	}
+	pkgs := w.identifyAll(fsPath, name, depth, manifest, props, pomXML, mk)
+	out := pkgs[:0]
+	for _, p := range pkgs {
+		if !isMavenName(p.Name) {
+			w.warn("%s: %s names %q, not a Maven group:artifact, skipped", fsPath+loc, p.Evidence, p.Name)
+			continue
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// identifyAll is identify before the names are checked.
+func (w *javaWalk) identifyAll(fsPath, name string, depth int, manifest map[string]string,
+	props map[string]*javaPomProps, pomXML map[string][]string,
+	mk func(n, v, evidence string, lic []string) model.Package) []model.Package {
 	bundleLic := manifestLicenses(manifest)
 	if len(props) > 0 {
 		dirs := make([]string, 0, len(props))
@@ -418,6 +434,30 @@ func parsePomProperties(b []byte, dir string) *javaPomProps {
 		return nil
 	}
 	return pp
+}
+
+// isMavenName reports whether a package name is "group:artifact" or a bare artifact, each part of the characters
+// Maven's model validation allows for ids ([A-Za-z0-9_.-]+). Others cannot be resolved by Maven nor written as
+// a purl (a "/" would be read as a namespace separator).
+func isMavenName(n string) bool {
+	g, a, ok := strings.Cut(n, ":")
+	if !ok {
+		return isMavenID(g)
+	}
+	return isMavenID(g) && isMavenID(a)
+}
+
+func isMavenID(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-' || c == '.') {
+			return false
+		}
+	}
+	return true
 }
 
 // isMavenToken reports whether s is usable as a Maven coordinate part: non-empty, no whitespace or control

@@ -84,7 +84,7 @@ func (GradleLockfile) Parse(p string, r io.Reader, size int64) ([]model.Package,
 			confs = fileConf
 		}
 		parts := strings.Split(coords, ":")
-		if len(parts) != 3 || !isMavenToken(parts[0]) || !isMavenToken(parts[1]) || !isMavenToken(parts[2]) {
+		if len(parts) != 3 || !isMavenID(parts[0]) || !isMavenID(parts[1]) || !isMavenToken(parts[2]) {
 			bad++
 			continue
 		}

@@ -155,7 +155,7 @@ func (MavenPOM) Parse(p string, r io.Reader, size int64) ([]model.Package, error
 			}
 		}
 		v = expandMavenPOM(v, props)
-		if !isMavenToken(g) || !isMavenToken(a) {
+		if !isMavenID(g) || !isMavenID(a) {
 			unresolved = append(unresolved, strings.TrimSpace(d.GroupID)+":"+strings.TrimSpace(d.ArtifactID))
 			continue
 		}

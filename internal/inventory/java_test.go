@@ -829,6 +829,14 @@ func TestGradleLockfile(t *testing.T) {
 			partial: "parse /src/gradle.lockfile: 3 malformed lines skipped",
 		},
 		{
+			// Found by fuzzing: a "/" in a group would read back from the purl as another namespace.
+			name:    "ids outside Maven's character set",
+			path:    "/src/gradle.lockfile",
+			data:    []byte("/rg.hamcrest:hamcrest-core:1\norg.x:y z:1\norg.x:y:1\n"),
+			want:    []string{"/src/gradle.lockfile org.x:y@1"},
+			partial: "parse /src/gradle.lockfile: 2 malformed lines skipped",
+		},
+		{
 			name: "nothing but malformed lines",
 			path: "/src/gradle.lockfile",
 			data: []byte("<html>\n"),

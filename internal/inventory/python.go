@@ -111,7 +111,7 @@ func (PythonInstalled) Parse(p string, r io.Reader, _ int64) ([]model.Package, e
 		return nil, fmt.Errorf("parse %s: %w", p, err)
 	}
 	name, version := h.get("Name"), h.get("Version")
-	if !isToken(name) || !isToken(version) {
+	if !isPyName(name) || !isToken(version) {
 		return nil, fmt.Errorf("parse %s: no valid Name and Version headers (%q, %q)", p, name, version)
 	}
 	pkg := pyPackage(p, name, version)
@@ -380,7 +380,7 @@ func parseRequirementLine(line string) (pyRequirement, bool) {
 		n++
 	}
 	name := spec[:n]
-	if name == "" || strings.Contains(spec, "://") || strings.HasPrefix(spec, ".") {
+	if !isPyName(name) || strings.Contains(spec, "://") || strings.HasPrefix(spec, ".") {
 		return pyRequirement{raw: raw}, true
 	}
 	rest := strings.TrimSpace(spec[n:])
@@ -415,6 +415,24 @@ func parseRequirementLine(line string) (pyRequirement, bool) {
 	}
 	rq.version = v
 	return rq, true
+}
+
+// isPyName reports whether s is a valid PEP 508 project name: letters, digits, ".", "_" and "-", beginning and
+// ending with a letter or digit. Anything else cannot be looked up on PyPI, nor written as a purl.
+func isPyName(s string) bool {
+	if s == "" || !isPyAlnum(s[0]) || !isPyAlnum(s[len(s)-1]) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !isPyNameByte(s[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func isPyAlnum(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
 }
 
 func isPyNameByte(c byte) bool {

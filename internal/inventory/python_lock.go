@@ -37,7 +37,7 @@ func (PoetryLock) Parse(p string, r io.Reader, _ int64) ([]model.Package, error)
 	}
 	var pkgs []model.Package
 	for _, lp := range lock.Package {
-		if !isToken(lp.Name) || !isToken(lp.Version) {
+		if !isPyName(lp.Name) || !isToken(lp.Version) {
 			continue
 		}
 		pkg := pyPackage(p, lp.Name, lp.Version)
@@ -123,7 +123,7 @@ func (PipfileLock) Parse(p string, r io.Reader, _ int64) ([]model.Package, error
 				continue
 			}
 			v = strings.TrimLeft(v, "=")
-			if !isToken(n) || !isToken(v) {
+			if !isPyName(n) || !isToken(v) {
 				continue
 			}
 			pkg := pyPackage(p, n, v)
@@ -262,7 +262,7 @@ func (UVLock) Parse(p string, r io.Reader, _ int64) ([]model.Package, error) {
 
 	var pkgs []model.Package
 	for i, lp := range lock.Package {
-		if root[i] || !isToken(lp.Name) || !isToken(lp.Version) {
+		if root[i] || !isPyName(lp.Name) || !isToken(lp.Version) {
 			continue
 		}
 		pkg := pyPackage(p, lp.Name, lp.Version)
@@ -308,7 +308,7 @@ func (PDMLock) Parse(p string, r io.Reader, _ int64) ([]model.Package, error) {
 	}
 	var pkgs []model.Package
 	for _, lp := range lock.Package {
-		if !isToken(lp.Name) || !isToken(lp.Version) {
+		if !isPyName(lp.Name) || !isToken(lp.Version) {
 			continue
 		}
 		pkg := pyPackage(p, lp.Name, lp.Version)

@@ -203,6 +203,28 @@ func TestPyLicenses(t *testing.T) {
 	}
 }
 
+func TestIsPyName(t *testing.T) {
+	for name, want := range map[string]bool{
+		"requests": true, "zope.interface": true, "typing_extensions": true, "A": true, "x-1": true,
+		"_": false, "-x": false, "x.": false, "": false, "a b": false, "caf\u00e9": false,
+	} {
+		if got := isPyName(name); got != want {
+			t.Errorf("isPyName(%q) = %v, want %v", name, got, want)
+		}
+	}
+}
+
+func TestPythonRequirementsBadName(t *testing.T) {
+	// Found by fuzzing: "_" normalises (PEP 503) to an empty name, which has no purl.
+	pkgs, err := PythonRequirements{}.Parse("/app/requirements.txt", strings.NewReader("_==5\nflask==3.0.2\n"), 0)
+	pprCheck(t, model.PyPI, "/app/requirements.txt", pkgs, err)
+	pprDiff(t, "packages", pprSummary(pkgs), []string{"flask 3.0.2"})
+	var partial *Partial
+	if !errors.As(err, &partial) || !strings.Contains(err.Error(), "_==5") {
+		t.Fatalf("want a partial result naming _==5, got %v", err)
+	}
+}
+
 func TestPythonRequirements(t *testing.T) {
 	tests := []struct {
 		rel      string
