@@ -5,6 +5,7 @@ import (
 	"debug/buildinfo"
 	"fmt"
 	"io"
+	"os"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -27,6 +28,9 @@ type Executables struct{}
 // 1.26) and the smallest std-linked Rust binary (a stripped, size-optimised hello world is 280 KiB): smaller
 // executables are shell scripts and small C programs, not worth reading.
 const executableMinSize = 128 << 10
+
+// executableSpoolSize is the size above which an executable is read from a temporary file, not from memory.
+var executableSpoolSize int64 = 16 << 20 // a variable for tests
 
 func (Executables) Name() string   { return "executable" }
 func (Executables) Version() int   { return 1 }
@@ -101,10 +105,11 @@ func (e Executables) Parse(p string, r io.Reader, size int64) (pkgs []model.Pack
 			pkgs, err = nil, fmt.Errorf("parse %s: %v", p, v)
 		}
 	}()
-	ra, format, err := readExecutable(r, size, e.MaxSize())
+	ra, format, done, err := readExecutable(r, size, e.MaxSize())
 	if err != nil {
 		return nil, fmt.Errorf("parse %s: %w", p, err)
 	}
+	defer done()
 	if format == exeNone {
 		return nil, nil
 	}
@@ -129,32 +134,47 @@ func (e Executables) Parse(p string, r io.Reader, size int64) (pkgs []model.Pack
 
 // readExecutable checks the magic bytes before reading the rest, so a directory scan reads four bytes of a file
 // that is no executable. The scan of an image already holds the file in a bytes.Reader, which is used as it is.
-func readExecutable(r io.Reader, size, limit int64) (io.ReaderAt, exeFormat, error) {
+func readExecutable(r io.Reader, size, limit int64) (ra io.ReaderAt, f exeFormat, done func(), err error) {
+	done = func() {}
 	if br, ok := r.(*bytes.Reader); ok && br.Len() == int(br.Size()) {
 		var h [4]byte
 		if n, _ := br.ReadAt(h[:], 0); n < len(h) {
-			return nil, exeNone, nil
+			return nil, exeNone, done, nil
 		}
-		return br, sniffExecutable(h[:]), nil
+		return br, sniffExecutable(h[:]), done, nil
 	}
 	var h [4]byte
 	if _, err := io.ReadFull(r, h[:]); err != nil {
 		if err == io.EOF || err == io.ErrUnexpectedEOF {
-			return nil, exeNone, nil
+			return nil, exeNone, done, nil
 		}
-		return nil, exeNone, err
+		return nil, exeNone, done, err
 	}
-	f := sniffExecutable(h[:])
+	f = sniffExecutable(h[:])
 	if f == exeNone {
-		return nil, exeNone, nil
+		return nil, exeNone, done, nil
+	}
+	body := io.MultiReader(bytes.NewReader(h[:]), io.LimitReader(r, limit-4))
+	if size > executableSpoolSize {
+		// A large binary goes to a temporary file rather than memory, so that memory stays flat however large the
+		// programs an image ships; the debug/* readers then read only the sections they need from it.
+		tmp, err := os.CreateTemp("", "hullscan-exe-*")
+		if err != nil {
+			return nil, exeNone, done, err
+		}
+		done = func() { tmp.Close(); os.Remove(tmp.Name()) }
+		if _, err := io.Copy(tmp, body); err != nil {
+			done()
+			return nil, exeNone, func() {}, err
+		}
+		return tmp, f, done, nil
 	}
 	var buf bytes.Buffer
-	buf.Grow(int(min(max(size, 4), limit, 64<<20)))
-	buf.Write(h[:])
-	if _, err := io.Copy(&buf, io.LimitReader(r, limit-4)); err != nil {
-		return nil, exeNone, err
+	buf.Grow(int(min(max(size, 4), limit, executableSpoolSize)))
+	if _, err := io.Copy(&buf, body); err != nil {
+		return nil, exeNone, done, err
 	}
-	return bytes.NewReader(buf.Bytes()), f, nil
+	return bytes.NewReader(buf.Bytes()), f, done, nil
 }
 
 // goBinaryPackages reports the Go build information of an executable, or nothing when it has none.

@@ -679,3 +679,35 @@ func FuzzExecutables(f *testing.F) {
 		checkGoRustNuGet(t, model.Golang, "/bin/x", pkgs, err)
 	})
 }
+
+// A large executable is spooled to a temporary file, not read into memory; the packages are the same either way.
+// The test binary itself is a Go binary with build information.
+func TestExecutablesSpooled(t *testing.T) {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(exe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inMemory, err := Executables{}.Parse("/usr/bin/x", bytes.NewReader(b), int64(len(b)))
+	if err != nil || len(inMemory) == 0 {
+		t.Fatalf("in memory: %d packages, %v", len(inMemory), err)
+	}
+	defer func(n int64) { executableSpoolSize = n }(executableSpoolSize)
+	executableSpoolSize = 1 << 10
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	// A plain reader, as the layer walker streams large files.
+	spooled, err := Executables{}.Parse("/usr/bin/x", io.MultiReader(bytes.NewReader(b)), int64(len(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(spooled) != fmt.Sprint(inMemory) {
+		t.Errorf("spooled parse differs:\n%v\n%v", spooled, inMemory)
+	}
+	if left, _ := os.ReadDir(tmp); len(left) != 0 {
+		t.Errorf("temporary files left behind: %v", left)
+	}
+}

@@ -69,7 +69,7 @@ type WalkResult struct {
 	Index    *LayerIndex
 	Warnings []string
 	// PendingLinks are hard links to wanted paths whose target's content was not captured (its name did not match
-	// Want); the caller reads the layer a second time to fetch those targets (see WalkOptions.Want). Rare.
+	// Want, or it was too large to keep); the caller reads the layer a second time to fetch those targets. Rare.
 	PendingLinks map[string]string // link path → target path
 }
 
@@ -96,6 +96,12 @@ func cleanEntryName(name string) (p string, ok, abs bool) {
 	return path.Clean("/" + rel), true, abs
 }
 
+// Bounds on the content WalkLayer keeps for hard links (see captured in WalkLayer). Variables for tests.
+var (
+	retainBudget  int64 = 32 << 20
+	retainMaxFile int64 = 4 << 20
+)
+
 // WalkLayer reads one layer's uncompressed tar stream to its end, indexes every entry, records whiteouts, and hands
 // each wanted regular file (and hard links to them) to fn. The stream is read exactly once; nothing is written to
 // disk. Content is held in memory only for wanted files, each up to its size cap.
@@ -105,8 +111,11 @@ func WalkLayer(r io.Reader, opts WalkOptions, fn FileFunc) (*WalkResult, error) 
 		res.Warnings = append(res.Warnings, opts.Name+": "+fmt.Sprintf(format, args...))
 	}
 	// captured keeps wanted files' bytes for the rest of the walk, so a hard link later in the same layer can be
-	// served without a second read.
+	// served without a second read; but only up to retainBudget bytes in all, so that memory stays flat however
+	// many wanted files a layer holds (executables are wanted by the hundred, megabytes each). A link to a file
+	// fed but not retained becomes a pending link, which the caller serves with a second read of the layer.
 	captured := map[string][]byte{}
+	budget := int64(retainBudget)
 	tr := tar.NewReader(r)
 	for {
 		hdr, err := tr.Next()
@@ -187,6 +196,14 @@ func WalkLayer(r io.Reader, opts WalkOptions, fn FileFunc) (*WalkResult, error) 
 			warn("%s is %d bytes, over the %d-byte cap for it; skipped", p, e.Size, max)
 			continue
 		}
+		if e.Size > retainMaxFile {
+			// Too large to keep for hard links anyway: stream it, so that the parser decides what to hold
+			// (debug/buildinfo needs only a few sections of a 300 MiB binary).
+			if err := fn(p, &tarFileReader{tr: tr, name: opts.Name, path: p}, e.Size); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		// Grow with the data actually read, not the size the header claims: a hostile header must not make us
 		// allocate its cap up front.
 		var buf bytes.Buffer
@@ -198,7 +215,10 @@ func WalkLayer(r io.Reader, opts WalkOptions, fn FileFunc) (*WalkResult, error) 
 			return nil, layerReadError(opts.Name, fmt.Errorf("read %s: %w", p, err))
 		}
 		data := buf.Bytes()
-		captured[p] = data
+		if int64(len(data)) <= min(budget, retainMaxFile) {
+			captured[p] = data
+			budget -= int64(len(data))
+		}
 		if err := fn(p, bytes.NewReader(data), e.Size); err != nil {
 			return nil, err
 		}
@@ -208,6 +228,23 @@ func WalkLayer(r io.Reader, opts WalkOptions, fn FileFunc) (*WalkResult, error) 
 		return nil, layerReadError(opts.Name, err)
 	}
 	return res, nil
+}
+
+// tarFileReader streams one file's content from the tar reader; a failure to read it is the layer's, and says so.
+type tarFileReader struct {
+	tr         *tar.Reader
+	name, path string
+}
+
+func (r *tarFileReader) Read(b []byte) (int, error) {
+	n, err := r.tr.Read(b)
+	if err != nil && err != io.EOF {
+		if errors.Is(err, io.ErrUnexpectedEOF) {
+			return n, layerReadError(r.name, fmt.Errorf("read %s: %w", r.path, err))
+		}
+		return n, layerReadError(r.name, err)
+	}
+	return n, err
 }
 
 // layerReadError classifies a failure while reading a layer: a cap or a digest mismatch keeps its message,

@@ -3,6 +3,7 @@ package source
 import (
 	"archive/tar"
 	"bytes"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -140,4 +141,33 @@ func containsSub(list []string, sub string) bool {
 		}
 	}
 	return false
+}
+
+// Wanted files are kept for later hard links only within a budget; a link to one that was not kept is pending.
+func TestWalkLayerRetainBudget(t *testing.T) {
+	defer func(b, m int64) { retainBudget, retainMaxFile = b, m }(retainBudget, retainMaxFile)
+	retainBudget, retainMaxFile = 8, 6
+	tb := testimage.Tar(
+		testimage.File{Name: "a", Body: "12345"},     // kept (5 of 8)
+		testimage.File{Name: "big", Body: "1234567"}, // over the per-file bound: fed, not kept
+		testimage.File{Name: "b", Body: "1234"},      // over what is left of the budget: fed, not kept
+		testimage.File{Name: "c", Body: "123"},       // kept (8 of 8)
+		testimage.File{Name: "la", Type: tar.TypeLink, Linkname: "a"},
+		testimage.File{Name: "lbig", Type: tar.TypeLink, Linkname: "big"},
+		testimage.File{Name: "lb", Type: tar.TypeLink, Linkname: "b"},
+		testimage.File{Name: "lc", Type: tar.TypeLink, Linkname: "c"},
+	)
+	res, got := collect(t, tb, "/a", "/big", "/b", "/c", "/la", "/lbig", "/lb", "/lc")
+	for _, p := range []string{"/a", "/big", "/b", "/c"} {
+		if _, ok := got[p]; !ok {
+			t.Errorf("%s not fed", p)
+		}
+	}
+	if got["/la"] != "12345" || got["/lc"] != "123" {
+		t.Errorf("links to kept files: %q", got)
+	}
+	want := map[string]string{"/lbig": "/big", "/lb": "/b"}
+	if fmt.Sprint(res.PendingLinks) != fmt.Sprint(want) {
+		t.Errorf("pending links %v, want %v", res.PendingLinks, want)
+	}
 }
