@@ -119,10 +119,12 @@ func (s *scanner) choose(p string, e source.Entry) (handler int, max int64) {
 	return handleNone, 0
 }
 
-// layerWalk carries one walk's state: the handler chosen for the file about to be delivered.
+// layerWalk carries one walk's state: the handler chosen for each file about to be delivered. A directory walk
+// calls want and onFile from several goroutines, so the maps are guarded by mu; parsing runs outside it.
 type layerWalk struct {
 	s      *scanner
 	res    *layerResult
+	mu     sync.Mutex
 	chosen map[string]int
 }
 
@@ -135,17 +137,21 @@ func (w *layerWalk) want(p string, e source.Entry) (int64, bool) {
 	if h == handleNone {
 		return 0, false
 	}
+	w.mu.Lock()
 	w.chosen[p] = h
+	w.mu.Unlock()
 	return max, true
 }
 
 // onFile runs OS capture, licence capture or the chosen parser on one wanted file.
 func (w *layerWalk) onFile(p string, r io.Reader, size int64) error {
+	w.mu.Lock()
 	h, ok := w.chosen[p]
+	delete(w.chosen, p)
+	w.mu.Unlock()
 	if !ok {
 		h, _ = w.s.choose(p, source.Entry{Type: source.TypeFile, Size: size})
 	}
-	delete(w.chosen, p)
 	res := w.res
 	switch {
 	case h == handleOSFile:
@@ -153,17 +159,26 @@ func (w *layerWalk) onFile(p string, r io.Reader, size int64) error {
 		if err != nil {
 			return err
 		}
+		w.mu.Lock()
 		res.OSFiles[p] = b
+		w.mu.Unlock()
 	case h == handleDebCopyright:
 		if l := inventory.ParseDebCopyright(r); l != nil {
+			w.mu.Lock()
 			res.Licenses[p] = l
+			w.mu.Unlock()
 		}
 	case h == handleDpkgList:
-		res.Lists[p] = inventory.ParseDpkgList(r)
+		l := inventory.ParseDpkgList(r)
+		w.mu.Lock()
+		res.Lists[p] = l
+		w.mu.Unlock()
 	case h >= 0:
 		ps := w.s.parsers[h]
 		pkgs, err := safeParse(ps, p, r, size)
 		var partial *inventory.Partial
+		w.mu.Lock()
+		defer w.mu.Unlock()
 		if err != nil && !errors.As(err, &partial) {
 			res.Warnings = append(res.Warnings, fmt.Sprintf("%s: %v", p, err))
 			return nil
@@ -326,6 +341,7 @@ func (s *scanner) dir(t source.Target) (*model.Inventory, error) {
 	}
 	res.Index = wr.Index
 	res.Warnings = append(res.Warnings, wr.Warnings...)
+	sort.Strings(res.Warnings) // parsers ran concurrently
 	inv := &model.Inventory{Source: model.Source{Kind: string(t.Kind), Name: t.Arg}}
 	s.merge(inv, []*layerResult{res}, nil)
 	return inv, nil
