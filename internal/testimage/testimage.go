@@ -490,3 +490,32 @@ func RequireFixtureDir(t testing.TB, name string) string {
 	}
 	return d
 }
+
+// VulnData returns the shared advisory data (../shared/vulndata beside the repository, or $HULLSCAN_VULNDATA).
+// Like RequireFixture it skips outside CI and fails in CI, which has the data.
+func VulnData(t testing.TB) string {
+	t.Helper()
+	d := os.Getenv("HULLSCAN_VULNDATA")
+	if d == "" {
+		wd, err := os.Getwd()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for dir := wd; ; dir = filepath.Dir(dir) {
+			if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+				d = filepath.Join(filepath.Dir(dir), "shared", "vulndata")
+				break
+			}
+			if filepath.Dir(dir) == dir {
+				break
+			}
+		}
+	}
+	if _, err := os.Stat(filepath.Join(d, "osv")); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("advisory data missing at %q: CI must provide ../shared/vulndata (or set HULLSCAN_VULNDATA)", d)
+		}
+		t.Skipf("advisory data missing at %q: put the shared vulndata beside the repository or set HULLSCAN_VULNDATA", d)
+	}
+	return d
+}
