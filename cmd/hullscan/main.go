@@ -78,7 +78,7 @@ func newRootCmd() *cobra.Command {
 	g := &globalOptions{}
 	root := &cobra.Command{
 		Use:           "hullscan",
-		Short:         "Scan container images, root filesystems and projects for packages",
+		Short:         "Scan container images, root filesystems and projects for packages and vulnerabilities",
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Version:       toolVersion(),
@@ -88,14 +88,23 @@ func newRootCmd() *cobra.Command {
 	root.PersistentFlags().BoolVar(&g.noCache, "no-cache", false, "neither read nor write the layer and blob caches")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(newSBOMCmd(g))
+	for _, vc := range vulnCommands {
+		root.AddCommand(newVulnCmd(g, vc))
+	}
+	root.AddCommand(newDBCmd(g))
 	return root
 }
 
 func exitCode(err error) int {
-	var ue usageError
+	var (
+		ue usageError
+		de dbError
+	)
 	switch {
 	case err == nil:
 		return exitOK
+	case errors.As(err, &de):
+		return exitDatabase
 	case errors.As(err, &ue), source.IsInputError(err):
 		return exitInput
 	case strings.HasPrefix(err.Error(), "unknown command"), strings.HasPrefix(err.Error(), "accepts "),

@@ -72,6 +72,16 @@ func writeCycloneDX(w io.Writer, inv *model.Inventory, opts Options) error {
 		dep.Dependencies = &dependsOn
 	}
 	bom.Dependencies = &[]cdx.Dependency{dep}
+	if opts.Matches != nil {
+		refs := map[string]string{}
+		for _, e := range sortedPackages(inv) {
+			if _, ok := refs[e.ID]; !ok {
+				refs[e.ID] = e.ref
+			}
+		}
+		vulns := cdxVulnerabilities(opts.Matches, refs)
+		bom.Vulnerabilities = &vulns
+	}
 
 	enc := cdx.NewBOMEncoder(w, cdx.BOMFileFormatJSON)
 	enc.SetPretty(true)

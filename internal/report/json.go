@@ -44,7 +44,30 @@ const JSONSchemaVersion = "1"
 //	    "layer"?: layer,                     // the layer that introduced the package
 //	    "purl"?: string
 //	  }],
+//	  "vulnerabilities"?: matches,           // image, fs and rootfs commands only
 //	  "warnings": [] [string]
+//	}
+//	matches = {
+//	  "findings": [] [finding],              // most severe first (severity, KEV, package, id)
+//	  "database": {"path": string, "built": RFC 3339, "schema_version": int},
+//	  "checked": int,                        // packages looked up
+//	  "unchecked"?: [{"ecosystem": string, "reason": string, "packages": int}],
+//	  "skipped_dev"?: int, "skipped_os_owned"?: int, "warnings"?: [string]
+//	}
+//	finding = {
+//	  "id": string,                          // the CVE id where there is one
+//	  "aliases"?: [string], "advisories": [string],   // the database records that matched
+//	  "package_id": string,                  // the package's "id" above
+//	  "package": string, "ecosystem": string, "installed_version": string, "purl"?: string,
+//	  "location"?: string, "layer"?: layer,
+//	  "matched_as"?: string,                 // e.g. the source package a binary package was looked up as
+//	  "status": "fixed" | "not-fixed" | "wont-fix", "fixed_version"?: string,
+//	  "severity": "UNKNOWN" | "LOW" | "MEDIUM" | "HIGH" | "CRITICAL", "severity_source"?: string,
+//	  "cvss_score"?: number, "cvss_vector"?: string,
+//	  "ratings"?: [{"source": string, "severity": string, "method"?: string, "score"?: number, "vector"?: string}],
+//	  "epss"?: {"score": number, "percentile": number, "date"?: string},
+//	  "kev"?: {"date_added": string, "due_date"?: string, "known_ransomware_use": bool},
+//	  "title"?: string, "published"?: RFC 3339, "references"?: [string]
 //	}
 //	layer = {"index": int (from 0), "digest"?: string, "diff_id"?: string, "created_by"?: string}
 //
@@ -55,7 +78,9 @@ type jsonDoc struct {
 	Source        jsonSource    `json:"source"`
 	OS            *jsonOS       `json:"os"`
 	Packages      []jsonPackage `json:"packages"`
-	Warnings      []string      `json:"warnings"`
+	// Vulnerabilities is set by the scanning commands (image, fs, rootfs), never by sbom.
+	Vulnerabilities *model.Matches `json:"vulnerabilities,omitempty"`
+	Warnings        []string       `json:"warnings"`
 }
 
 type jsonTool struct {
@@ -157,6 +182,7 @@ func writeJSON(w io.Writer, inv *model.Inventory, opts Options) error {
 		}
 		doc.Packages = append(doc.Packages, p)
 	}
+	doc.Vulnerabilities = opts.Matches
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)

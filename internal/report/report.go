@@ -34,6 +34,9 @@ type Options struct {
 	// CycloneDX serialNumber and the tail of the SPDX documentNamespace. Empty means a random version 4 UUID;
 	// tests fix it to get reproducible documents.
 	Serial string
+	// Matches, when set, are the vulnerability findings of a scan: the table lists them instead of the packages,
+	// the JSON adds a "vulnerabilities" section and CycloneDX a "vulnerabilities" array.
+	Matches *model.Matches
 }
 
 // Format names accepted by Write.

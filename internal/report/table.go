@@ -24,6 +24,7 @@ const (
 	ansiBold   = "\x1b[1m"
 	ansiDim    = "\x1b[2m"
 	ansiYellow = "\x1b[33m"
+	ansiRed    = "\x1b[31m"
 	ansiReset  = "\x1b[0m"
 )
 
@@ -43,6 +44,9 @@ const (
 // data are replaced, so the table never carries escape sequences of its own; ANSI colour is used only with
 // Options.Color.
 func writeTable(w io.Writer, inv *model.Inventory, opts Options) error {
+	if opts.Matches != nil {
+		return writeVulnTable(w, inv, opts)
+	}
 	t := tableWriter{w: w, color: opts.Color}
 	t.line(tableHeader(inv))
 

@@ -1,0 +1,123 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hullscan/hullscan/internal/match"
+	"github.com/hullscan/hullscan/internal/report"
+	"github.com/hullscan/hullscan/internal/scan"
+	"github.com/hullscan/hullscan/internal/source"
+)
+
+// vulnCommand describes one of the scanning commands: image, fs, rootfs. They share everything but which
+// targets they accept.
+type vulnCommand struct {
+	use, short, example string
+	// target turns the argument into a target, or says why this command does not take it.
+	target func(arg string) (source.Target, error)
+}
+
+var vulnCommands = []vulnCommand{
+	{
+		use:   "image TARGET",
+		short: "Scan a container image for vulnerabilities",
+		example: `  hullscan image app.tar
+  hullscan image oci:./layout:1.0 --format json -o findings.json
+  hullscan image registry.example.com/app:1.4 --db hullscan.db --format cyclonedx -o app.cdx.json`,
+		target: func(arg string) (source.Target, error) {
+			t, err := source.ParseTarget(arg)
+			if err == nil && (t.Kind == source.Directory || t.Kind == source.RootFS) {
+				return t, usageError{fmt.Errorf("%s is a directory: use `hullscan fs` or `hullscan rootfs`", arg)}
+			}
+			return t, err
+		},
+	},
+	{
+		use:     "fs DIR",
+		short:   "Scan a project directory (lockfiles, installed packages, binaries) for vulnerabilities",
+		example: `  hullscan fs ./app`,
+		target: func(arg string) (source.Target, error) {
+			t, err := source.ParseTarget(arg)
+			if err == nil && t.Kind != source.Directory {
+				return t, usageError{fmt.Errorf("%s is not a directory", arg)}
+			}
+			return t, err
+		},
+	},
+	{
+		use:     "rootfs DIR",
+		short:   "Scan an unpacked root filesystem for vulnerabilities",
+		example: `  hullscan rootfs /mnt/root`,
+		target: func(arg string) (source.Target, error) {
+			if !strings.HasPrefix(arg, "rootfs:") {
+				arg = "rootfs:" + arg
+			}
+			return source.ParseTarget(arg)
+		},
+	},
+}
+
+func newVulnCmd(g *globalOptions, vc vulnCommand) *cobra.Command {
+	var (
+		t          targetOptions
+		d          dbOptions
+		format     string
+		output     string
+		includeDev bool
+	)
+	cmd := &cobra.Command{
+		Use:     vc.use,
+		Short:   vc.short,
+		Example: vc.example,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if !validFormat(format) {
+				return usageError{fmt.Errorf("--format %q: want one of %s", format, strings.Join(report.Formats(), ", "))}
+			}
+			target, err := vc.target(args[0])
+			if err != nil {
+				return err
+			}
+			// The database first: a missing one fails before minutes of scanning, not after.
+			db, err := d.open(g)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			opts := t.scanOptions(g)
+			var clear func()
+			opts.Progress, clear = g.progress()
+			inv, err := scan.Run(cmd.Context(), target, opts)
+			clear()
+			if err != nil {
+				return err
+			}
+			m, err := match.Match(db, inv, match.Options{IncludeDev: includeDev})
+			if err != nil {
+				return dbError{err}
+			}
+			if !g.quiet {
+				for _, w := range inv.Warnings {
+					fmt.Fprintf(os.Stderr, "warning: %s\n", w)
+				}
+				for _, w := range m.Warnings {
+					fmt.Fprintf(os.Stderr, "warning: %s\n", w)
+				}
+			}
+			return writeOutput(output, func(w io.Writer, color bool) error {
+				return report.Write(w, format, inv, report.Options{ToolVersion: toolVersion(), Color: color, Matches: m})
+			})
+		},
+	}
+	t.register(cmd)
+	d.register(cmd)
+	cmd.Flags().StringVarP(&format, "format", "f", "table", "output format: "+strings.Join(report.Formats(), ", "))
+	cmd.Flags().StringVarP(&output, "output", "o", "", "write to this file instead of standard output")
+	cmd.Flags().BoolVar(&includeDev, "include-dev", false, "also match development- and test-only dependencies")
+	return cmd
+}
