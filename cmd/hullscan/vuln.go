@@ -10,6 +10,7 @@ import (
 
 	"github.com/hullscan/hullscan/internal/match"
 	"github.com/hullscan/hullscan/internal/report"
+	"github.com/hullscan/hullscan/internal/sbom"
 	"github.com/hullscan/hullscan/internal/scan"
 	"github.com/hullscan/hullscan/internal/source"
 )
@@ -115,6 +116,61 @@ func newVulnCmd(g *globalOptions, vc vulnCommand) *cobra.Command {
 		},
 	}
 	t.register(cmd)
+	d.register(cmd)
+	cmd.Flags().StringVarP(&format, "format", "f", "table", "output format: "+strings.Join(report.Formats(), ", "))
+	cmd.Flags().StringVarP(&output, "output", "o", "", "write to this file instead of standard output")
+	cmd.Flags().BoolVar(&includeDev, "include-dev", false, "also match development- and test-only dependencies")
+	return cmd
+}
+
+func newSBOMScanCmd(g *globalOptions) *cobra.Command {
+	var (
+		d          dbOptions
+		format     string
+		output     string
+		includeDev bool
+	)
+	cmd := &cobra.Command{
+		Use:   "sbom-scan FILE",
+		Short: "Scan a CycloneDX or SPDX (JSON) SBOM for vulnerabilities, without the artefact it describes",
+		Long: `Scan a CycloneDX or SPDX JSON SBOM for vulnerabilities. An SBOM written by hullscan carries everything the
+scan knew (source packages, locations, layers), so its findings equal those of scanning the artefact itself.
+SBOMs from other tools are read from their purls.`,
+		Example: `  hullscan sbom app.tar --format cyclonedx -o app.cdx.json
+  hullscan sbom-scan app.cdx.json --db hullscan.db`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if !validFormat(format) {
+				return usageError{fmt.Errorf("--format %q: want one of %s", format, strings.Join(report.Formats(), ", "))}
+			}
+			f, err := os.Open(args[0])
+			if err != nil {
+				return usageError{err}
+			}
+			inv, err := sbom.Read(f, args[0])
+			f.Close()
+			if err != nil {
+				return usageError{err}
+			}
+			db, err := d.open(g)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			m, err := match.Match(db, inv, match.Options{IncludeDev: includeDev})
+			if err != nil {
+				return dbError{err}
+			}
+			if !g.quiet {
+				for _, w := range m.Warnings {
+					fmt.Fprintf(os.Stderr, "warning: %s\n", w)
+				}
+			}
+			return writeOutput(output, func(w io.Writer, color bool) error {
+				return report.Write(w, format, inv, report.Options{ToolVersion: toolVersion(), Color: color, Matches: m})
+			})
+		},
+	}
 	d.register(cmd)
 	cmd.Flags().StringVarP(&format, "format", "f", "table", "output format: "+strings.Join(report.Formats(), ", "))
 	cmd.Flags().StringVarP(&output, "output", "o", "", "write to this file instead of standard output")

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -158,5 +159,54 @@ func TestScanDatabaseErrors(t *testing.T) {
 	}
 	if meta.SchemaVersion != 1 || counts["osv:Debian"] != 2 || counts["kev"] != 1 {
 		t.Errorf("db status: %s", r.stdout)
+	}
+}
+
+// sbom-scan of the SBOMs hullscan writes gives the findings of scanning the image itself.
+func TestSBOMScanRoundTrip(t *testing.T) {
+	fx := getFixture(t)
+	db := buildTestDB(t)
+	dir := t.TempDir()
+	direct := hullscan(t, dir, "image", fx.archive, "--db", db, "--format", "json", "-q")
+	if direct.code != 0 {
+		t.Fatalf("image: exit %d %s", direct.code, direct.stderr)
+	}
+	findings := func(doc string) []string {
+		var d struct {
+			Vulnerabilities struct {
+				Findings []map[string]any
+			}
+		}
+		mustJSON(t, []byte(doc), &d)
+		var out []string
+		for _, f := range d.Vulnerabilities.Findings {
+			layer := "-"
+			if l, ok := f["layer"].(map[string]any); ok {
+				layer = fmt.Sprint(l["index"])
+			}
+			out = append(out, fmt.Sprintln(f["id"], f["package_id"], f["installed_version"], f["fixed_version"], f["status"], f["location"], layer))
+		}
+		return out
+	}
+	want := findings(direct.stdout)
+	if len(want) == 0 {
+		t.Fatal("the image has no findings: the round trip would prove nothing")
+	}
+	for _, format := range []string{"cyclonedx", "spdx"} {
+		file := filepath.Join(dir, "sbom."+format+".json")
+		if r := hullscan(t, dir, "sbom", fx.archive, "--format", format, "-o", file, "-q"); r.code != 0 {
+			t.Fatalf("sbom: exit %d %s", r.code, r.stderr)
+		}
+		r := hullscan(t, dir, "sbom-scan", file, "--db", db, "--format", "json", "-q")
+		if r.code != 0 {
+			t.Fatalf("sbom-scan %s: exit %d %s", format, r.code, r.stderr)
+		}
+		got := findings(r.stdout)
+		if strings.Join(got, "\n") != strings.Join(want, "\n") {
+			t.Errorf("%s round trip:\n%s\nwant:\n%s", format, strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+	}
+	if r := hullscan(t, dir, "sbom-scan", fx.notImage, "--db", db); r.code != exitInput || !strings.Contains(r.stderr, fx.notImage) {
+		t.Errorf("sbom-scan of a file that is no SBOM: exit %d, %s", r.code, r.stderr)
 	}
 }
