@@ -8,10 +8,13 @@
 # "Cold" means every tool's own cache directory is empty; the OS page cache is warm for all of them alike (the
 # images were just written or read), so no tool pays for the disk.
 #
-# Needs: ./hullscan (make build), the Debian fixture (make fixture), GNU time, and the peers on PATH or in
-# $(go env GOPATH)/bin — install them with:
+# Then the vulnerability database (build time and size) and a scan of the Debian image with it beside osv-scanner.
+#
+# Needs: ./hullscan (make build), the Debian fixture (make fixture), GNU time, the shared advisory data
+# (../shared/vulndata or $HULLSCAN_VULNDATA), and the peers on PATH or in $(go env GOPATH)/bin — install them with:
 #   go install github.com/anchore/syft/cmd/syft@v1.57.1
 #   GOEXPERIMENT=jsonv2 go install github.com/aquasecurity/trivy/cmd/trivy@v0.74.0
+#   go install github.com/google/osv-scanner/v2/cmd/osv-scanner@v2.5.0
 # A missing peer is reported as such, never silently dropped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -170,6 +173,49 @@ else echo "bench: the node_modules fixture could not be built (scripts/bench/nod
 if [ -d "$FIX/java/jars50" ] || bash scripts/fixtures/java.sh >/dev/null; then
   bench_dir "$FIX/java/jars50" "$(ls "$FIX/java/jars50" | wc -l) jars (Debian's, plus a fat jar of jars)" jars
 else echo "bench: the jar fixture could not be built (scripts/fixtures/java.sh); skipped" >&2; fi
+
+
+# The vulnerability database and matching: build time and size from the shared advisory data, then a whole scan of
+# the Debian image with the database beside osv-scanner scanning the same archive offline with the same OSV zips
+# (it reads $DIR/osv-scalibr/<Ecosystem>/all.zip with OSV_SCALIBR_LOCAL_DB_CACHE_DIRECTORY=$DIR; it exits 1 when
+# it finds vulnerabilities, which is success here).
+VD=${HULLSCAN_VULNDATA:-../shared/vulndata}
+if [ -d "$VD/osv" ]; then
+  echo
+  echo "== vulnerability database from $VD, $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+  read -r t m c < <(measure "db build" "$HULLSCAN" db build --from "$VD/osv" --from "$VD/kev/known_exploited_vulnerabilities.json" --output "$OUT/hullscan.db" -q)
+  size=$(stat -c %s "$OUT/hullscan.db" 2>/dev/null || echo 0)
+  zips=$(cat "$VD"/osv/*/all.zip | wc -c)
+  printf '%-24s %9s %9s %10s\n' step "wall s" "cpu s" "peak MiB"
+  printf '%-24s %9s %9s %10s\n' "db build" "$t" "$c" "$(mib "$m")"
+  echo "database: $size bytes; input zips: $zips bytes"
+  echo "targets:"
+  printf '  %-46s %6s  %s\n' "build wall <= 60 s" "$t" "$(verdict "$t" '<=' 60)" \
+    "database size / input zips < 1" "$(ratio "$size" "$zips")" "$(verdict "$(ratio "$size" "$zips")" '<=' 0.999)"
+
+  echo
+  echo "== scan of the Debian image with the database, $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+  printf '%-12s %9s %9s %10s %9s\n' tool "wall s" "cpu s" "peak MiB" findings
+  read -r t m c < <(measure "hullscan image" "$HULLSCAN" image "$OUT/debian.tar" --db "$OUT/hullscan.db" --no-cache -q -f json -o "$OUT/hullscan-vulns.json")
+  n=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["vulnerabilities"]["findings"]))' "$OUT/hullscan-vulns.json" 2>/dev/null || echo -)
+  printf '%-12s %9s %9s %10s %9s\n' hullscan "$t" "$c" "$(mib "$m")" "$n"; hw=$t
+  ow=-
+  if command -v osv-scanner >/dev/null; then
+    mkdir -p "$OUT/osvdb/osv-scalibr"
+    for z in "$VD"/osv/*/all.zip; do e=$(basename "$(dirname "$z")"); mkdir -p "$OUT/osvdb/osv-scalibr/$e"; ln -sf "$(realpath "$z")" "$OUT/osvdb/osv-scalibr/$e/all.zip"; done
+    read -r t m c < <(measure "osv-scanner image" env OSV_SCALIBR_LOCAL_DB_CACHE_DIRECTORY="$OUT/osvdb" sh -c 'osv-scanner scan image --archive "$1" --offline --format json >"$2"; [ $? -le 1 ]' sh "$OUT/debian.tar" "$OUT/osv-scanner.json")
+    n=$(python3 -c 'import json,sys; print(sum(len(p.get("vulnerabilities") or []) for r in json.load(open(sys.argv[1])).get("results") or [] for p in r["packages"]))' "$OUT/osv-scanner.json" 2>/dev/null || echo -)
+    printf '%-12s %9s %9s %10s %9s\n' osv-scanner "$t" "$c" "$(mib "$m")" "$n"; ow=$t
+  else echo "osv-scanner not installed (go install github.com/google/osv-scanner/v2/cmd/osv-scanner@v2.5.0)"; fi
+  echo "(findings: hullscan counts one per CVE and package; osv-scanner one per OSV record and package)"
+  echo "targets:"
+  printf '  %-46s %6s  %s\n' "hullscan wall / osv-scanner wall <= 0.5" "$(ratio "$hw" "$ow")" "$(verdict "$(ratio "$hw" "$ow")" '<=' 0.5)"
+  echo
+  echo "matching throughput (internal/match BenchmarkMatch: the Debian image and an npm project against the full database, after open):"
+  go test -run '^$' -bench 'BenchmarkMatch' -benchtime 3s -count=1 ./internal/match | grep -E '^Benchmark'
+else
+  echo "bench: no advisory data at $VD (set HULLSCAN_VULNDATA); the database and matching figures are skipped" >&2
+fi
 
 echo
 echo "Go benchmarks (internal/scan):"
