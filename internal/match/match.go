@@ -43,6 +43,7 @@ func Match(db *vulndb.DB, inv *model.Inventory, opts Options) (*model.Matches, e
 			return nil, err
 		}
 	}
+	coverOwned(m.res.Findings, inv.Packages)
 	for k, n := range m.unchecked {
 		m.res.Unchecked = append(m.res.Unchecked, model.Unchecked{Ecosystem: k[0], Reason: k[1], Packages: n})
 	}
@@ -52,6 +53,35 @@ func Match(db *vulndb.DB, inv *model.Inventory, opts Options) (*model.Matches, e
 	})
 	sortFindings(m.res.Findings)
 	return m.res, nil
+}
+
+// coverOwned says, on each finding of an OS package, which language packages that OS package installed: they are
+// not matched against upstream advisories (the distribution backports fixes into them), so this finding is
+// theirs too.
+func coverOwned(fs []model.Finding, pkgs []model.Package) {
+	owned := map[string][]string{}
+	for _, p := range pkgs {
+		if p.OSPackage != "" {
+			owned[p.OSPackage] = append(owned[p.OSPackage], fmt.Sprintf("%s %s %s", p.Ecosystem, p.Name, p.Version))
+		}
+	}
+	if len(owned) == 0 {
+		return
+	}
+	for i := range fs {
+		f := &fs[i]
+		list := owned[string(f.Ecosystem)+":"+f.Package]
+		if len(list) == 0 {
+			continue
+		}
+		sort.Strings(list)
+		note := "covers the language packages it installed: " + strings.Join(dedupeSorted(list), ", ")
+		if f.MatchedAs != "" {
+			f.MatchedAs += "; " + note
+		} else {
+			f.MatchedAs = note
+		}
+	}
 }
 
 // sortFindings puts what to fix first on top: severity, then KEV, then package and id.

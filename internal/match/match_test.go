@@ -44,7 +44,7 @@ func TestMatchGrouping(t *testing.T) {
 	dev := pkg(model.NPM, "something-else", "1.0.0")
 	dev.Dev = true
 	owned := pkg(model.PyPI, "flask", "1.0")
-	owned.OSPackage = "deb:python3-flask"
+	owned.OSPackage = "deb:libssl3"
 	inv := &model.Inventory{
 		OS:       &model.OS{Family: "debian", Version: "12"},
 		Packages: []model.Package{pkg(model.PyPI, "flask", "1.5"), deb, dev, owned, pkg(model.Gem, "rack", "1.0")},
@@ -64,7 +64,7 @@ func TestMatchGrouping(t *testing.T) {
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("findings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
-	if res.Findings[0].MatchedAs != "source package openssl 3.0.11-1~deb12u1 in Debian:12" {
+	if res.Findings[0].MatchedAs != "source package openssl 3.0.11-1~deb12u1 in Debian:12; covers the language packages it installed: pypi flask 1.0" {
 		t.Errorf("matched as %q", res.Findings[0].MatchedAs)
 	}
 	if res.Checked != 2 || res.SkippedDev != 1 || res.SkippedOSOwned != 1 || len(res.Unchecked) != 1 ||
