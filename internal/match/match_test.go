@@ -130,3 +130,23 @@ func TestMatchUncheckable(t *testing.T) {
 		t.Errorf("%+v", res.Unchecked)
 	}
 }
+
+// Alpine packages match by origin (the source package) and branch (v3.X from the OS version): a record for
+// another branch does not apply.
+func TestMatchAlpineOriginAndBranch(t *testing.T) {
+	rec := vulndbtest.Record("ALPINE-CVE-2019-14697", []string{"CVE-2019-14697"}, "Alpine:v3.10", "musl", "introduced", "0", "fixed", "1.1.22-r3")
+	other := vulndbtest.Record("ALPINE-CVE-2019-0000", []string{"CVE-2019-0000"}, "Alpine:v3.9", "musl", "introduced", "0", "fixed", "9")
+	db := vulndbtest.Build(t, []any{rec, other}, nil)
+	utils := pkg(model.APK, "musl-utils", "1.1.22-r2")
+	utils.SourceName = "musl"
+	inv := &model.Inventory{OS: &model.OS{Family: "alpine", Version: "3.10.3"}, Packages: []model.Package{utils, pkg(model.APK, "musl", "1.1.22-r3")}}
+	res, err := Match(db, inv, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := summary(res.Findings)
+	want := []string{"musl-utils 1.1.22-r2 CVE-2019-14697 fixed 1.1.22-r3 ALPINE-CVE-2019-14697 UNKNOWN "}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("findings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
