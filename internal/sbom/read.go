@@ -27,7 +27,13 @@ const maxSize = 1 << 30
 
 // Read decodes a CycloneDX or SPDX JSON document (recognised by content) into an inventory. name is what the
 // inventory's source is called when the document does not say.
-func Read(r io.Reader, name string) (*model.Inventory, error) {
+func Read(r io.Reader, name string) (inv *model.Inventory, err error) {
+	defer func() {
+		// The SBOM libraries decode documents from anywhere; a panic in them is a bad document, not a crash.
+		if v := recover(); v != nil {
+			inv, err = nil, fmt.Errorf("read %s: malformed document: %v", name, v)
+		}
+	}()
 	b, err := io.ReadAll(io.LimitReader(r, maxSize+1))
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", name, err)
@@ -235,6 +241,9 @@ func readSPDX(b []byte, name string) (*model.Inventory, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", name, err)
 	}
+	if doc == nil {
+		return nil, fmt.Errorf("read %s: empty SPDX document", name)
+	}
 	byHullscan := false
 	if doc.CreationInfo != nil {
 		for _, c := range doc.CreationInfo.Creators {
@@ -246,6 +255,9 @@ func readSPDX(b []byte, name string) (*model.Inventory, error) {
 		inv.Source.Name = doc.DocumentName
 	}
 	for _, sp := range doc.Packages {
+		if sp == nil {
+			continue
+		}
 		switch sp.PrimaryPackagePurpose {
 		case "OPERATING_SYSTEM":
 			inv.OS = &model.OS{Family: strings.ToLower(sp.PackageName), Version: sp.PackageVersion, Name: sp.PackageDescription}
@@ -263,17 +275,17 @@ func readSPDX(b []byte, name string) (*model.Inventory, error) {
 		if !byHullscan {
 			p.ID = string(sp.PackageSPDXIdentifier)
 		}
-		name := p.Name
+		written := p.Name
 		ok, err := fromPURL(p)
 		if err != nil {
-			return nil, fmt.Errorf("read %s: package %s: %w", sp.PackageSPDXIdentifier, sp.PackageName, err)
+			return nil, fmt.Errorf("read %s: package %s (%s): %w", name, sp.PackageName, sp.PackageSPDXIdentifier, err)
 		}
 		if !ok {
 			continue
 		}
 		if byHullscan {
 			// hullscan writes the name as the ecosystem spells it (purls lower-case some, Go paths among them).
-			p.Name = name
+			p.Name = written
 			p.Version = sp.PackageVersion
 			readSourceInfo(p, sp.PackageSourceInfo)
 		}
