@@ -70,9 +70,9 @@ func (d *dbOptions) open(g *globalOptions) (*vulndb.DB, error) {
 func newDBCmd(g *globalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "db",
-		Short: "Build and inspect the vulnerability database",
+		Short: "Build, publish, update and inspect the vulnerability database",
 	}
-	cmd.AddCommand(newDBBuildCmd(g), newDBStatusCmd(g))
+	cmd.AddCommand(newDBBuildCmd(g), newDBStatusCmd(g), newDBUpdateCmd(g), newDBPublishCmd(g))
 	return cmd
 }
 

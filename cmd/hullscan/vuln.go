@@ -70,6 +70,7 @@ func newVulnCmd(g *globalOptions, vc vulnCommand) *cobra.Command {
 		format     string
 		output     string
 		includeDev bool
+		skip, off  bool
 	)
 	cmd := &cobra.Command{
 		Use:     vc.use,
@@ -117,6 +118,7 @@ func newVulnCmd(g *globalOptions, vc vulnCommand) *cobra.Command {
 	}
 	t.register(cmd)
 	d.register(cmd)
+	registerOfflineFlags(cmd, &skip, &off)
 	cmd.Flags().StringVarP(&format, "format", "f", "table", "output format: "+strings.Join(report.Formats(), ", "))
 	cmd.Flags().StringVarP(&output, "output", "o", "", "write to this file instead of standard output")
 	cmd.Flags().BoolVar(&includeDev, "include-dev", false, "also match development- and test-only dependencies")
@@ -129,6 +131,7 @@ func newSBOMScanCmd(g *globalOptions) *cobra.Command {
 		format     string
 		output     string
 		includeDev bool
+		skip, off  bool
 	)
 	cmd := &cobra.Command{
 		Use:   "sbom-scan FILE",
@@ -172,6 +175,7 @@ SBOMs from other tools are read from their purls.`,
 		},
 	}
 	d.register(cmd)
+	registerOfflineFlags(cmd, &skip, &off)
 	cmd.Flags().StringVarP(&format, "format", "f", "table", "output format: "+strings.Join(report.Formats(), ", "))
 	cmd.Flags().StringVarP(&output, "output", "o", "", "write to this file instead of standard output")
 	cmd.Flags().BoolVar(&includeDev, "include-dev", false, "also match development- and test-only dependencies")
