@@ -103,25 +103,30 @@ func (w *dirWalker) dir(p string) {
 			continue
 		}
 		cfull := filepath.Join(full, d.Name())
-		info, err := d.Info() // lstat: never follows a symlink
-		if err != nil {
-			w.warn("%s: %v", cfull, err)
-			continue
-		}
-		e := Entry{Mode: int64(info.Mode().Perm())}
-		switch {
-		case info.IsDir():
+		var e Entry
+		// The directory listing gives each entry's type; only regular files need an lstat (for their size and
+		// mode), which halves the system calls of a node_modules walk.
+		switch t := d.Type(); {
+		case t.IsDir():
 			e.Type = TypeDir
 			subdirs = append(subdirs, cp)
-		case info.Mode()&fs.ModeSymlink != 0:
+		case t&fs.ModeSymlink != 0:
 			link, err := os.Readlink(cfull)
 			if err != nil {
 				w.warn("%s: %v", cfull, err)
 				continue
 			}
 			e.Type, e.Link = TypeSymlink, link
-		case info.Mode().IsRegular():
-			e.Type, e.Size = TypeFile, info.Size()
+		case t.IsRegular():
+			info, err := d.Info() // lstat: never follows a symlink
+			if err != nil {
+				w.warn("%s: %v", cfull, err)
+				continue
+			}
+			if !info.Mode().IsRegular() { // replaced since the listing
+				continue
+			}
+			e.Type, e.Size, e.Mode = TypeFile, info.Size(), int64(info.Mode().Perm())
 		default:
 			e.Type = TypeOther
 		}

@@ -97,9 +97,11 @@ func cleanEntryName(name string) (p string, ok, abs bool) {
 }
 
 // Bounds on the content WalkLayer keeps for hard links (see captured in WalkLayer). Variables for tests.
+// Small: a hard link to a large wanted file is rare (a few distributions hard-link binaries), and costs one more
+// read of the layer, while keeping large files costs memory on every image with many executables.
 var (
-	retainBudget  int64 = 32 << 20
-	retainMaxFile int64 = 4 << 20
+	retainBudget  int64 = 8 << 20
+	retainMaxFile int64 = 256 << 10
 )
 
 // WalkLayer reads one layer's uncompressed tar stream to its end, indexes every entry, records whiteouts, and hands
@@ -111,8 +113,8 @@ func WalkLayer(r io.Reader, opts WalkOptions, fn FileFunc) (*WalkResult, error) 
 		res.Warnings = append(res.Warnings, opts.Name+": "+fmt.Sprintf(format, args...))
 	}
 	// captured keeps wanted files' bytes for the rest of the walk, so a hard link later in the same layer can be
-	// served without a second read; but only up to retainBudget bytes in all, so that memory stays flat however
-	// many wanted files a layer holds (executables are wanted by the hundred, megabytes each). A link to a file
+	// served without a second read; but only files up to retainMaxFile, retainBudget bytes in all, so that memory
+	// stays flat however many wanted files a layer holds (executables are wanted by the hundred). A link to a file
 	// fed but not retained becomes a pending link, which the caller serves with a second read of the layer.
 	captured := map[string][]byte{}
 	budget := int64(retainBudget)
@@ -198,7 +200,7 @@ func WalkLayer(r io.Reader, opts WalkOptions, fn FileFunc) (*WalkResult, error) 
 		}
 		if e.Size > retainMaxFile {
 			// Too large to keep for hard links anyway: stream it, so that the parser decides what to hold
-			// (debug/buildinfo needs only a few sections of a 300 MiB binary).
+			// (an executable that is no program is dropped after 4 bytes; a large one goes to a temporary file).
 			if err := fn(p, &tarFileReader{tr: tr, name: opts.Name, path: p}, e.Size); err != nil {
 				return nil, err
 			}
