@@ -32,14 +32,16 @@ func versionOf(rangeType, base, v string) (semantic.Version, error) {
 // limit ends the range. Several ranges are alternatives: any one that says affected makes the entry affect it.
 func evaluate(base, installed string, e vulndb.Affected) (verdict, error) {
 	var out verdict
-	for _, v := range e.Versions {
+	if len(e.Versions) > 0 {
 		iv, err := versionOf("ECOSYSTEM", base, installed)
 		if err != nil {
 			return verdict{}, err
 		}
-		if c, err := iv.CompareStr(v); err == nil && c == 0 {
-			out.affected = true
-			break
+		for _, v := range e.Versions {
+			if c, err := iv.CompareStr(v); err == nil && c == 0 {
+				out.affected = true
+				break
+			}
 		}
 	}
 	for _, r := range e.Ranges {

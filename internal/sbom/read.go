@@ -174,6 +174,7 @@ func fromPURL(p *model.Package) (bool, error) {
 		return false, fmt.Errorf("purl %q: %w", p.PURL, err)
 	}
 	p.Ecosystem = model.Ecosystem(u.Type)
+	written := p.Name
 	switch p.Ecosystem {
 	case model.Maven:
 		p.Name = u.Name
@@ -189,6 +190,11 @@ func fromPURL(p *model.Package) (bool, error) {
 		p.Name = u.Name
 		if u.Namespace != "" {
 			p.Name = u.Namespace + "/" + u.Name
+		}
+		// packageurl-go lower-cases golang namespaces, but Go module paths are case-sensitive
+		// (github.com/BurntSushi/toml): the document's own name, where it is the same path, is the right one.
+		if strings.EqualFold(written, p.Name) {
+			p.Name = written
 		}
 	case model.Deb, model.APK, model.RPM, model.PyPI, model.Gem, model.Cargo, model.NuGet, model.Pub, model.Hex, model.CocoaPods:
 		p.Name = u.Name
