@@ -23,6 +23,9 @@ func versionOf(rangeType, base, v string) (semantic.Version, error) {
 	if rangeType == "SEMVER" {
 		return semantic.ParseSemverVersion(v), nil
 	}
+	if base == "RubyGems" {
+		return parseGemVersion(v), nil // see gemVersion
+	}
 	return semantic.Parse(v, base)
 }
 
