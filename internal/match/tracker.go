@@ -95,7 +95,7 @@ func (m *matcher) applyTracker(p *model.Package, q query, os *model.OS, findings
 // severity.
 func urgencyRating(u string) (model.Rating, bool) {
 	var s model.Severity
-	switch strings.TrimSuffix(u, "*") {
+	switch strings.TrimRight(u, "*") { // the tracker marks unconfirmed urgencies "low*" or "low**"
 	case "unimportant", "low":
 		s = model.SeverityLow
 	case "medium":

@@ -71,10 +71,12 @@ func parseEPSS(r io.Reader) (map[string]model.EPSS, time.Time, int, error) {
 		for _, kv := range strings.Split(strings.TrimSpace(strings.TrimPrefix(line, "#")), ",") {
 			k, v, _ := strings.Cut(kv, ":")
 			if k == "score_date" {
-				if t, err := time.Parse(time.RFC3339, v); err == nil {
-					date = t.UTC()
-				} else if t, err := time.Parse("2006-01-02", v); err == nil {
-					date = t
+				// "…Z", "…+0000" (many published files) or a bare date.
+				for _, layout := range []string{time.RFC3339, "2006-01-02T15:04:05-0700", "2006-01-02"} {
+					if t, err := time.Parse(layout, v); err == nil {
+						date = t.UTC()
+						break
+					}
 				}
 			}
 		}
@@ -160,7 +162,8 @@ func parseDebianTracker(r io.Reader) (map[string][]TrackerStatus, int, error) {
 		if err := dec.Decode(&issues); err != nil {
 			var ute *json.UnmarshalTypeError
 			if errors.As(err, &ute) {
-				return nil, skipped, fmt.Errorf("debian tracker: package %q: %w", pkg, err)
+				skipped++ // one malformed package: the decoder has consumed its value, go on with the next
+				continue
 			}
 			return nil, skipped, fmt.Errorf("debian tracker: %w", err)
 		}
@@ -179,14 +182,16 @@ func parseDebianTracker(r io.Reader) (map[string][]TrackerStatus, int, error) {
 					skipped++
 					continue
 				}
-				nodsa := rel.NoDSA
-				if rel.NoDSAReason != "" {
-					nodsa = rel.NoDSAReason
+				// nodsa_reason says "ignored" or "postponed"; a no-dsa without a reason is plain "no-dsa" (the
+				// nodsa field itself is a free-text note).
+				nodsa := rel.NoDSAReason
+				if nodsa == "" && rel.NoDSA != "" {
+					nodsa = "no-dsa"
 				}
 				k := codename + "\x00" + pkg
 				out[k] = append(out[k], TrackerStatus{
 					CVE: id, Status: rel.Status, FixedVersion: rel.FixedVersion,
-					Urgency: strings.TrimSuffix(rel.Urgency, "*"), NoDSA: nodsa,
+					Urgency: strings.TrimRight(rel.Urgency, "*"), NoDSA: nodsa,
 				})
 			}
 		}

@@ -183,6 +183,11 @@ func TestParseEPSS(t *testing.T) {
 	if err != nil || !date.IsZero() || scores["CVE-2021-44228"].Score != 0.97565 {
 		t.Errorf("old format: %v %v %v", scores, date, err)
 	}
+	// Many published files write the offset as "+0000".
+	_, date, _, err = parseEPSS(strings.NewReader("#model_version:v2023.03.01,score_date:2025-02-09T00:00:00+0000\ncve,epss,percentile\nCVE-2021-44228,0.9,0.9\n"))
+	if err != nil || date.Format(time.RFC3339) != "2025-02-09T00:00:00Z" {
+		t.Errorf("+0000 score date: %v %v", date, err)
+	}
 	for _, bad := range []string{"", "a,b,c\n1,2,3\n", "cve,epss,percentile\n"} {
 		if _, _, _, err := parseEPSS(strings.NewReader(bad)); err == nil {
 			t.Errorf("parseEPSS(%q): no error", bad)
@@ -241,10 +246,16 @@ func TestParseDebianTracker(t *testing.T) {
 	if len(tr) != 4 {
 		t.Errorf("keys: %d", len(tr))
 	}
-	for _, bad := range []string{"", "[]", `{"curl": 5}`, `{"curl": {"CVE-1": {"releases": []}}}`} {
+	for _, bad := range []string{"", "[]", `{"curl": {`} {
 		if _, _, err := parseDebianTracker(strings.NewReader(bad)); err == nil {
 			t.Errorf("parseDebianTracker(%q): no error", bad)
 		}
+	}
+	// A malformed package is counted and skipped; the others are kept.
+	tr, skipped, err = parseDebianTracker(strings.NewReader(`{"curl": 5, "zlib": {"CVE-2023-45853": {"releases":
+	  {"bookworm": {"status": "open", "urgency": "low**", "nodsa": "Minor issue"}}}}}`))
+	if err != nil || skipped != 1 || len(tr) != 1 || tr["bookworm\x00zlib"][0].Urgency != "low" || tr["bookworm\x00zlib"][0].NoDSA != "no-dsa" {
+		t.Errorf("partly malformed tracker: %+v, %d skipped, %v", tr, skipped, err)
 	}
 }
 

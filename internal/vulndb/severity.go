@@ -29,6 +29,14 @@ func cvssRating(source, vector string) (r model.Rating, ok bool) {
 		if err != nil {
 			return model.Rating{}, false
 		}
+		// go-cvss scores v4 vectors with every metric they carry (CVSS-BT, -BE, -BTE): a RustSec vector ending
+		// "/E:U" scores 1.7 where its base score is 6.3. Threat and environmental metrics reset to X (not
+		// defined) leave the base score, as v2's and v3's BaseScore give; the vector is kept as written.
+		for _, m := range cvss40NonBase {
+			if err := c.Set(m, "X"); err != nil {
+				return model.Rating{}, false
+			}
+		}
 		r.Method, r.Score = "CVSSv4", c.Score()
 	case strings.HasPrefix(v, "CVSS:3.1/"):
 		c, err := cvss31.ParseVector(v)
@@ -54,6 +62,10 @@ func cvssRating(source, vector string) (r model.Rating, ok bool) {
 	r.Severity = scoreSeverity(r.Method, r.Score)
 	return r, true
 }
+
+// cvss40NonBase are the CVSS v4.0 threat and environmental metrics, which change the score (the supplemental ones
+// do not).
+var cvss40NonBase = []string{"E", "CR", "IR", "AR", "MAV", "MAC", "MAT", "MPR", "MUI", "MVC", "MVI", "MVA", "MSC", "MSI", "MSA"}
 
 // scoreSeverity maps a base score to the qualitative scale: CVSS v3 and v4 define NONE (0.0), LOW, MEDIUM, HIGH and
 // CRITICAL; v2 defines no scale of its own, and NVD's (LOW < 4.0 ≤ MEDIUM < 7.0 ≤ HIGH) is the one in use. A 0.0
@@ -87,7 +99,8 @@ func wordSeverity(w string) (model.Severity, bool) {
 	return "", false
 }
 
-// sourceOf names who wrote an advisory, from its id's prefix.
+// sourceOf names who wrote an advisory, from its id's prefix. A CVE-id record is not NVD's: RubyGems' converted
+// records and others use CVE ids, so "cve" says only that the id is a CVE.
 func sourceOf(id string) string {
 	switch {
 	case strings.HasPrefix(id, "GHSA-"):
@@ -105,6 +118,10 @@ func sourceOf(id string) string {
 		return "alpine"
 	case strings.HasPrefix(id, "USN-"), strings.HasPrefix(id, "UBUNTU-"):
 		return "ubuntu"
+	case strings.HasPrefix(id, "RHSA-"), strings.HasPrefix(id, "RHBA-"), strings.HasPrefix(id, "RHEA-"):
+		return "redhat"
+	case strings.HasPrefix(id, "SUSE-"), strings.HasPrefix(id, "openSUSE-"):
+		return "suse"
 	case strings.HasPrefix(id, "CVE-"):
 		return "cve"
 	}
@@ -114,44 +131,71 @@ func sourceOf(id string) string {
 	return strings.ToLower(id)
 }
 
+// ecosystemSource names the source of a rating an affected entry gives, from its ecosystem: "Debian:12" → "debian",
+// "Red Hat:enterprise_linux:9" → "redhat", "openSUSE:Leap 15.5" → "suse".
+func ecosystemSource(eco string) string {
+	s := strings.ToLower(strings.ReplaceAll(EcosystemBase(eco), " ", ""))
+	if s == "opensuse" {
+		return "suse"
+	}
+	return s
+}
+
 // distributionSources are the sources whose own rating a finding prefers (with GHSA's), as the issue asks: they
-// rate the vulnerability for the code they ship.
+// rate the vulnerability for the code they ship. Names are sourceOf's and ecosystemSource's.
 var distributionSources = map[string]bool{
 	"debian": true, "ubuntu": true, "alpine": true, "redhat": true, "suse": true, "wolfi": true, "chainguard": true,
+	"rockylinux": true, "almalinux": true, "mageia": true, "photonos": true, "azurelinux": true, "openeuler": true,
 	"ghsa": true,
 }
 
-// advisoryRatings lists every rating an OSV record gives at its top level: the record's own qualitative rating
-// (GHSA's database_specific.severity) first, then its CVSS vectors, then CVSS scores without vectors (the RubyGems
-// data carries only base scores).
+// advisoryRatings lists every rating an OSV record gives at its top level, the record's own qualitative ratings
+// first (GHSA's database_specific.severity, Ubuntu's priority), so that PrimaryRating finds a distribution's word
+// before the CVSS vector the same record copied from NVD; then its CVSS vectors; then CVSS scores without vectors
+// (the converted RubyGems data carries only base scores).
 func advisoryRatings(rec *osvRecord) []model.Rating {
 	src := sourceOf(rec.ID)
 	var out []model.Rating
 	var ds struct {
-		Severity   string             `json:"severity"`
-		CVSSScores map[string]float64 `json:"cvss_scores"`
+		Severity   any `json:"severity"`
+		CVSSScores any `json:"cvss_scores"`
 	}
 	if len(rec.DatabaseSpecific) > 0 {
-		_ = json.Unmarshal(rec.DatabaseSpecific, &ds) // a field of another shape is not a rating
+		_ = json.Unmarshal(rec.DatabaseSpecific, &ds) // not an object: no rating there
 	}
-	if s, ok := wordSeverity(ds.Severity); ok && src == "ghsa" {
-		out = append(out, model.Rating{Source: "ghsa", Severity: s, Method: "other"})
+	if w, ok := ds.Severity.(string); ok && src == "ghsa" {
+		if s, ok := wordSeverity(w); ok {
+			out = append(out, model.Rating{Source: "ghsa", Severity: s, Method: "other"})
+		}
 	}
-	out = append(out, severityEntries(src, rec.Severity)...)
-	for _, k := range []string{"cvss_v3", "cvss_v2"} {
-		if score, ok := ds.CVSSScores[k]; ok && score > 0 && score <= 10 {
-			method := "CVSSv3"
-			if k == "cvss_v2" {
-				method = "CVSSv2"
-			}
-			out = append(out, model.Rating{Source: src, Method: method, Score: score, Severity: scoreSeverity(method, score)})
+	out = append(out, severityWords(rec.Severity)...)
+	out = append(out, severityVectors(src, rec.Severity)...)
+	scores, _ := ds.CVSSScores.(map[string]any)
+	for _, k := range []struct{ key, method string }{{"cvss_v4", "CVSSv4"}, {"cvss_v3", "CVSSv3"}, {"cvss_v2", "CVSSv2"}} {
+		if score, ok := scores[k.key].(float64); ok && score > 0 && score <= 10 {
+			out = append(out, model.Rating{Source: src, Method: k.method, Score: score, Severity: scoreSeverity(k.method, score)})
 		}
 	}
 	return out
 }
 
-// severityEntries reads OSV severity[] entries: CVSS vectors, and Ubuntu's priority words.
-func severityEntries(src string, sev []osvSeverity) []model.Rating {
+// severityWords reads the qualitative OSV severity[] entries: Ubuntu's priority ("negligible" … "critical";
+// "untriaged" says nothing).
+func severityWords(sev []osvSeverity) []model.Rating {
+	var out []model.Rating
+	for _, s := range sev {
+		if s.Type != "Ubuntu" {
+			continue
+		}
+		if sv, ok := wordSeverity(s.Score); ok {
+			out = append(out, model.Rating{Source: "ubuntu", Severity: sv, Method: "other"})
+		}
+	}
+	return out
+}
+
+// severityVectors reads the CVSS OSV severity[] entries; a vector that does not parse is left out.
+func severityVectors(src string, sev []osvSeverity) []model.Rating {
 	var out []model.Rating
 	for _, s := range sev {
 		switch s.Type {
@@ -159,39 +203,38 @@ func severityEntries(src string, sev []osvSeverity) []model.Rating {
 			if r, ok := cvssRating(src, s.Score); ok {
 				out = append(out, r)
 			}
-		case "Ubuntu":
-			if sv, ok := wordSeverity(s.Score); ok {
-				out = append(out, model.Rating{Source: "ubuntu", Severity: sv, Method: "other"})
-			}
 		}
 	}
 	return out
 }
 
-// affectedRatings lists the ratings one affected entry carries for its package: its severity[] vectors, and a
-// distribution's own word in ecosystem_specific (Debian's urgency, Alpine's or Ubuntu's severity).
+// affectedRatings lists the ratings one affected entry carries for its package: a distribution's own word in
+// ecosystem_specific first (Debian's urgency, Alpine's or Ubuntu's severity), then its severity[] entries.
 func affectedRatings(rec *osvRecord, a *osvAffected) []model.Rating {
-	src := strings.ToLower(EcosystemBase(a.Package.Ecosystem))
+	src := ecosystemSource(a.Package.Ecosystem)
 	if src == "" {
 		src = sourceOf(rec.ID)
 	}
-	out := severityEntries(src, a.Severity)
+	var out []model.Rating
 	if len(a.EcosystemSpecific) > 0 {
 		var es struct {
-			Urgency  string `json:"urgency"`
-			Severity any    `json:"severity"`
+			Urgency  any `json:"urgency"`
+			Severity any `json:"severity"`
 		}
-		if json.Unmarshal(a.EcosystemSpecific, &es) == nil {
-			word := strings.TrimSuffix(es.Urgency, "*") // the tracker marks unconfirmed urgencies "low*"
-			if w, ok := es.Severity.(string); ok && word == "" {
-				word = w
-			}
-			if s, ok := wordSeverity(word); ok {
-				out = append(out, model.Rating{Source: src, Severity: s, Method: "other"})
-			}
+		_ = json.Unmarshal(a.EcosystemSpecific, &es) // not an object: no rating there
+		// The Debian tracker marks urgencies it has not confirmed "low*" and "low**"; "not yet assigned" and
+		// "end-of-life" are no rating.
+		word, _ := es.Urgency.(string)
+		word = strings.TrimRight(word, "*")
+		if w, ok := es.Severity.(string); ok && word == "" {
+			word = w
+		}
+		if s, ok := wordSeverity(word); ok {
+			out = append(out, model.Rating{Source: src, Severity: s, Method: "other"})
 		}
 	}
-	return out
+	out = append(out, severityWords(a.Severity)...)
+	return append(out, severityVectors(src, a.Severity)...)
 }
 
 // PrimaryRating picks the rating a finding shows: the first from a distribution or GHSA (the caller orders the
