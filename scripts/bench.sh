@@ -140,20 +140,28 @@ echo "  hullscan flat (filler peak <= 1.25 x debian peak): $(verdict "$r" '<=' 1
 # "pkgs" counts the components with a purl in the tool's CycloneDX SBOM. Trivy identifies jars through its Java DB,
 # which it cannot download offline: it fails on the jar folder, and the table says so.
 count() { python3 -c 'import json,sys; print(sum(1 for c in json.load(open(sys.argv[1])).get("components") or [] if c.get("purl")))' "$1" 2>/dev/null || echo -; }
+# median3 LABEL CMD...: measure three times, print the run with the median wall time (small trees vary by ±30 %
+# from run to run on a shared machine; one run decides nothing).
+median3() {
+  local label=$1; shift
+  { measure "$label" "$@"; measure "$label" "$@"; measure "$label" "$@"; } | sort -n | sed -n 2p
+}
 bench_dir() {
   local dir=$1 name=$2 key=$3 t m c
   echo
-  echo "== $name: $(du -sh "$dir" | cut -f1), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+  # Read the tree once so that it is in the page cache for every tool alike.
+  find "$dir" -type f -exec cat {} + >/dev/null 2>&1 || true
+  echo "== $name: $(du -sh "$dir" | cut -f1), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), median of 3 runs"
   printf '%-10s %9s %9s %10s %7s\n' tool "wall s" "cpu s" "peak MiB" pkgs
   rm -f "$OUT"/*.cdx.json
-  read -r t m c < <(measure "hullscan $key" "$HULLSCAN" sbom "$dir" --format cyclonedx -o "$OUT/hullscan.cdx.json" --no-cache -q)
+  read -r t m c < <(median3 "hullscan $key" "$HULLSCAN" sbom "$dir" --format cyclonedx -o "$OUT/hullscan.cdx.json" --no-cache -q)
   printf '%-10s %9s %9s %10s %7s\n' hullscan "$t" "$c" "$(mib "$m")" "$(count "$OUT/hullscan.cdx.json")"; R[$key,hullscan,cold]="$t $m $c"
   if command -v syft >/dev/null; then
-    read -r t m c < <(measure "syft $key" syft scan "dir:$dir" --override-default-catalogers image -o "cyclonedx-json=$OUT/syft.cdx.json" -q)
+    read -r t m c < <(median3 "syft $key" syft scan "dir:$dir" --override-default-catalogers image -o "cyclonedx-json=$OUT/syft.cdx.json" -q)
     printf '%-10s %9s %9s %10s %7s\n' syft "$t" "$c" "$(mib "$m")" "$(count "$OUT/syft.cdx.json")"; R[$key,syft,cold]="$t $m $c"
   else R[$key,syft,cold]="- - -"; echo "syft       not installed"; fi
   if command -v trivy >/dev/null; then
-    read -r t m c < <(measure "trivy $key" trivy rootfs "$dir" --output "$OUT/trivy.cdx.json" --cache-dir "$OUT/cache/trivy" "${TRIVY_FLAGS[@]}")
+    read -r t m c < <(median3 "trivy $key" trivy rootfs "$dir" --output "$OUT/trivy.cdx.json" --cache-dir "$OUT/cache/trivy" "${TRIVY_FLAGS[@]}")
     printf '%-10s %9s %9s %10s %7s\n' trivy "$t" "$c" "$(mib "$m")" "$(count "$OUT/trivy.cdx.json")"; R[$key,trivy,cold]="$t $m $c"
   else R[$key,trivy,cold]="- - -"; echo "trivy      not installed"; fi
   local hw sw tw fast peer r
