@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	xsemver "golang.org/x/mod/semver"
+
 	"github.com/hullscan/hullscan/internal/testimage"
 )
 
@@ -184,4 +186,25 @@ func TestMavenOrderingMatchesComparableVersion(t *testing.T) {
 		n++
 	}
 	compareWithReference(t, "Maven", pairs, verdicts)
+}
+
+// Go module versions against golang.org/x/mod/semver, the go command's own ordering (pseudo-versions and
+// +incompatible included; OSV's Go ranges are written without the "v" the go command needs).
+func TestGoOrderingMatchesXModSemver(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 8))
+	pre := []string{"", "", "", "-rc.1", "-beta", "-0.20180125103619-43913f2f4fbd", "-0.20230101000000-abcdefabcdef", "-pre.0.20200101000000-aaaaaaaaaaaa"}
+	var vs []string
+	for len(vs) < 400 {
+		v := fmt.Sprintf("%d.%d.%d%s", rng.IntN(3), rng.IntN(12), rng.IntN(12), pre[rng.IntN(len(pre))])
+		if rng.IntN(6) == 0 {
+			v += "+incompatible"
+		}
+		vs = append(vs, v)
+	}
+	pairs := pairsOf(vs)
+	var verdicts []string
+	for _, p := range pairs {
+		verdicts = append(verdicts, fmt.Sprint(xsemver.Compare("v"+p[0], "v"+p[1])))
+	}
+	compareWithReference(t, "Go", pairs, verdicts)
 }
