@@ -100,6 +100,9 @@ func exitCode(err error) int {
 		ue usageError
 		de dbError
 	)
+	if code, ok := gateExitCode(err); ok {
+		return code
+	}
 	switch {
 	case err == nil:
 		return exitOK

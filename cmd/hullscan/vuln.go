@@ -71,6 +71,7 @@ func newVulnCmd(g *globalOptions, vc vulnCommand) *cobra.Command {
 		output     string
 		includeDev bool
 		skip, off  bool
+		gt         gateOptions
 	)
 	cmd := &cobra.Command{
 		Use:     vc.use,
@@ -82,6 +83,10 @@ func newVulnCmd(g *globalOptions, vc vulnCommand) *cobra.Command {
 				return usageError{fmt.Errorf("--format %q: want one of %s", format, strings.Join(report.Formats(), ", "))}
 			}
 			target, err := vc.target(args[0])
+			if err != nil {
+				return err
+			}
+			rules, err := gt.rules(cmd)
 			if err != nil {
 				return err
 			}
@@ -111,13 +116,17 @@ func newVulnCmd(g *globalOptions, vc vulnCommand) *cobra.Command {
 					fmt.Fprintf(os.Stderr, "warning: %s\n", w)
 				}
 			}
-			return writeOutput(output, func(w io.Writer, color bool) error {
+			if err := writeOutput(output, func(w io.Writer, color bool) error {
 				return report.Write(w, format, inv, report.Options{ToolVersion: toolVersion(), Color: color, Matches: m})
-			})
+			}); err != nil {
+				return err
+			}
+			return gt.check(rules, m.Findings, g.quiet)
 		},
 	}
 	t.register(cmd)
 	d.register(cmd)
+	gt.register(cmd)
 	registerOfflineFlags(cmd, &skip, &off)
 	cmd.Flags().StringVarP(&format, "format", "f", "table", "output format: "+strings.Join(report.Formats(), ", "))
 	cmd.Flags().StringVarP(&output, "output", "o", "", "write to this file instead of standard output")
@@ -132,6 +141,7 @@ func newSBOMScanCmd(g *globalOptions) *cobra.Command {
 		output     string
 		includeDev bool
 		skip, off  bool
+		gt         gateOptions
 	)
 	cmd := &cobra.Command{
 		Use:   "sbom-scan FILE",
@@ -145,6 +155,10 @@ SBOMs from other tools are read from their purls.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !validFormat(format) {
 				return usageError{fmt.Errorf("--format %q: want one of %s", format, strings.Join(report.Formats(), ", "))}
+			}
+			rules, err := gt.rules(cmd)
+			if err != nil {
+				return err
 			}
 			f, err := os.Open(args[0])
 			if err != nil {
@@ -169,12 +183,16 @@ SBOMs from other tools are read from their purls.`,
 					fmt.Fprintf(os.Stderr, "warning: %s\n", w)
 				}
 			}
-			return writeOutput(output, func(w io.Writer, color bool) error {
+			if err := writeOutput(output, func(w io.Writer, color bool) error {
 				return report.Write(w, format, inv, report.Options{ToolVersion: toolVersion(), Color: color, Matches: m})
-			})
+			}); err != nil {
+				return err
+			}
+			return gt.check(rules, m.Findings, g.quiet)
 		},
 	}
 	d.register(cmd)
+	gt.register(cmd)
 	registerOfflineFlags(cmd, &skip, &off)
 	cmd.Flags().StringVarP(&format, "format", "f", "table", "output format: "+strings.Join(report.Formats(), ", "))
 	cmd.Flags().StringVarP(&output, "output", "o", "", "write to this file instead of standard output")

@@ -210,3 +210,41 @@ func TestSBOMScanRoundTrip(t *testing.T) {
 		t.Errorf("sbom-scan of a file that is no SBOM: exit %d, %s", r.code, r.stderr)
 	}
 }
+
+// The gate decides the exit code only; the report is written either way.
+func TestScanGate(t *testing.T) {
+	fx := getFixture(t)
+	db := buildTestDB(t)
+	// The image's one finding: CVE-2023-46218 in curl, severity UNKNOWN (the fixture gives no rating), fixed, in KEV.
+	tests := []struct {
+		args []string
+		code int
+	}{
+		{nil, exitOK}, // the default rule: CRITICAL with a fix
+		{[]string{"--severity", "UNKNOWN"}, exitGate},
+		{[]string{"--severity", "unknown,critical", "--exit-code", "7"}, 7},
+		{[]string{"--severity", "UNKNOWN", "--exit-code", "0"}, exitOK},
+		{[]string{"--kev"}, exitGate},
+		{[]string{"--kev", "--severity", "HIGH,CRITICAL"}, exitOK},
+		{[]string{"--fixable"}, exitGate},
+		{[]string{"--epss", "0.5"}, exitOK},
+		{[]string{"--severity", "SEVERE"}, exitInput},
+		{[]string{"--epss", "2"}, exitInput},
+	}
+	for _, tt := range tests {
+		out := filepath.Join(t.TempDir(), "r.json")
+		args := append([]string{"image", fx.archive, "--db", db, "--format", "json", "-o", out}, tt.args...)
+		r := hullscan(t, "", args...)
+		if r.code != tt.code {
+			t.Errorf("%v: exit %d, want %d\n%s", tt.args, r.code, tt.code, r.stderr)
+			continue
+		}
+		if tt.code == exitInput {
+			continue
+		}
+		if tt.code != exitOK && !strings.Contains(r.stderr, "gate failed: 1 finding(s)") || tt.code != exitOK && !strings.Contains(r.stderr, "CVE-2023-46218 curl 7.88.1-10 (fixed in 7.88.1-10+deb12u5)") {
+			t.Errorf("%v: stderr %q", tt.args, r.stderr)
+		}
+		checkOnlyFiles(t, filepath.Dir(out), "r.json")
+	}
+}
