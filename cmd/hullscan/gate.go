@@ -93,4 +93,3 @@ func gateExitCode(err error) (int, bool) {
 	}
 	return 0, false
 }
-
