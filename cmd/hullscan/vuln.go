@@ -8,11 +8,14 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hullscan/hullscan/internal/gate"
 	"github.com/hullscan/hullscan/internal/match"
+	"github.com/hullscan/hullscan/internal/model"
 	"github.com/hullscan/hullscan/internal/report"
 	"github.com/hullscan/hullscan/internal/sbom"
 	"github.com/hullscan/hullscan/internal/scan"
 	"github.com/hullscan/hullscan/internal/source"
+	"github.com/hullscan/hullscan/internal/vulndb"
 )
 
 // vulnCommand describes one of the scanning commands: image, fs, rootfs. They share everything but which
@@ -63,15 +66,65 @@ var vulnCommands = []vulnCommand{
 	},
 }
 
+// findingOptions are what every vulnerability command shares after it has an inventory: the database, matching,
+// the report and the gate.
+type findingOptions struct {
+	db         dbOptions
+	gate       gateOptions
+	format     string
+	output     string
+	includeDev bool
+	skip, off  bool
+}
+
+func (o *findingOptions) register(cmd *cobra.Command) {
+	o.db.register(cmd)
+	o.gate.register(cmd)
+	registerOfflineFlags(cmd, &o.skip, &o.off)
+	cmd.Flags().StringVarP(&o.format, "format", "f", "table", "output format: "+strings.Join(report.Formats(), ", "))
+	cmd.Flags().StringVarP(&o.output, "output", "o", "", "write to this file instead of standard output")
+	cmd.Flags().BoolVar(&o.includeDev, "include-dev", false, "also match development- and test-only dependencies")
+}
+
+// prepare checks the flags and opens the database: a missing one fails before minutes of scanning, not after.
+func (o *findingOptions) prepare(cmd *cobra.Command, g *globalOptions) ([]gate.Rule, *vulndb.DB, error) {
+	if !validFormat(o.format) {
+		return nil, nil, usageError{fmt.Errorf("--format %q: want one of %s", o.format, strings.Join(report.Formats(), ", "))}
+	}
+	rules, err := o.gate.rules(cmd)
+	if err != nil {
+		return nil, nil, err
+	}
+	db, err := o.db.open(g)
+	if err != nil {
+		return nil, nil, err
+	}
+	return rules, db, nil
+}
+
+// finish matches the inventory, writes the report whole, then applies the gate.
+func (o *findingOptions) finish(g *globalOptions, db *vulndb.DB, rules []gate.Rule, inv *model.Inventory) error {
+	m, err := match.Match(db, inv, match.Options{IncludeDev: o.includeDev})
+	if err != nil {
+		return dbError{err}
+	}
+	if !g.quiet {
+		for _, w := range append(append([]string(nil), inv.Warnings...), m.Warnings...) {
+			fmt.Fprintf(os.Stderr, "warning: %s\n", w)
+		}
+	}
+	if err := writeOutput(o.output, func(w io.Writer, color bool) error {
+		return report.Write(w, o.format, inv, report.Options{ToolVersion: toolVersion(), Color: color, Matches: m})
+	}); err != nil {
+		return err
+	}
+	return o.gate.check(rules, m.Findings, g.quiet)
+}
+
 func newVulnCmd(g *globalOptions, vc vulnCommand) *cobra.Command {
 	var (
-		t          targetOptions
-		d          dbOptions
-		format     string
-		output     string
-		includeDev bool
-		skip, off  bool
-		gt         gateOptions
+		t targetOptions
+		o findingOptions
 	)
 	cmd := &cobra.Command{
 		Use:     vc.use,
@@ -79,19 +132,11 @@ func newVulnCmd(g *globalOptions, vc vulnCommand) *cobra.Command {
 		Example: vc.example,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if !validFormat(format) {
-				return usageError{fmt.Errorf("--format %q: want one of %s", format, strings.Join(report.Formats(), ", "))}
-			}
 			target, err := vc.target(args[0])
 			if err != nil {
 				return err
 			}
-			rules, err := gt.rules(cmd)
-			if err != nil {
-				return err
-			}
-			// The database first: a missing one fails before minutes of scanning, not after.
-			db, err := d.open(g)
+			rules, db, err := o.prepare(cmd, g)
 			if err != nil {
 				return err
 			}
@@ -104,45 +149,16 @@ func newVulnCmd(g *globalOptions, vc vulnCommand) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			m, err := match.Match(db, inv, match.Options{IncludeDev: includeDev})
-			if err != nil {
-				return dbError{err}
-			}
-			if !g.quiet {
-				for _, w := range inv.Warnings {
-					fmt.Fprintf(os.Stderr, "warning: %s\n", w)
-				}
-				for _, w := range m.Warnings {
-					fmt.Fprintf(os.Stderr, "warning: %s\n", w)
-				}
-			}
-			if err := writeOutput(output, func(w io.Writer, color bool) error {
-				return report.Write(w, format, inv, report.Options{ToolVersion: toolVersion(), Color: color, Matches: m})
-			}); err != nil {
-				return err
-			}
-			return gt.check(rules, m.Findings, g.quiet)
+			return o.finish(g, db, rules, inv)
 		},
 	}
 	t.register(cmd)
-	d.register(cmd)
-	gt.register(cmd)
-	registerOfflineFlags(cmd, &skip, &off)
-	cmd.Flags().StringVarP(&format, "format", "f", "table", "output format: "+strings.Join(report.Formats(), ", "))
-	cmd.Flags().StringVarP(&output, "output", "o", "", "write to this file instead of standard output")
-	cmd.Flags().BoolVar(&includeDev, "include-dev", false, "also match development- and test-only dependencies")
+	o.register(cmd)
 	return cmd
 }
 
 func newSBOMScanCmd(g *globalOptions) *cobra.Command {
-	var (
-		d          dbOptions
-		format     string
-		output     string
-		includeDev bool
-		skip, off  bool
-		gt         gateOptions
-	)
+	var o findingOptions
 	cmd := &cobra.Command{
 		Use:   "sbom-scan FILE",
 		Short: "Scan a CycloneDX or SPDX (JSON) SBOM for vulnerabilities, without the artefact it describes",
@@ -153,13 +169,11 @@ SBOMs from other tools are read from their purls.`,
   hullscan sbom-scan app.cdx.json --db hullscan.db`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if !validFormat(format) {
-				return usageError{fmt.Errorf("--format %q: want one of %s", format, strings.Join(report.Formats(), ", "))}
-			}
-			rules, err := gt.rules(cmd)
+			rules, db, err := o.prepare(cmd, g)
 			if err != nil {
 				return err
 			}
+			defer db.Close()
 			f, err := os.Open(args[0])
 			if err != nil {
 				return usageError{err}
@@ -169,33 +183,9 @@ SBOMs from other tools are read from their purls.`,
 			if err != nil {
 				return usageError{err}
 			}
-			db, err := d.open(g)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			m, err := match.Match(db, inv, match.Options{IncludeDev: includeDev})
-			if err != nil {
-				return dbError{err}
-			}
-			if !g.quiet {
-				for _, w := range m.Warnings {
-					fmt.Fprintf(os.Stderr, "warning: %s\n", w)
-				}
-			}
-			if err := writeOutput(output, func(w io.Writer, color bool) error {
-				return report.Write(w, format, inv, report.Options{ToolVersion: toolVersion(), Color: color, Matches: m})
-			}); err != nil {
-				return err
-			}
-			return gt.check(rules, m.Findings, g.quiet)
+			return o.finish(g, db, rules, inv)
 		},
 	}
-	d.register(cmd)
-	gt.register(cmd)
-	registerOfflineFlags(cmd, &skip, &off)
-	cmd.Flags().StringVarP(&format, "format", "f", "table", "output format: "+strings.Join(report.Formats(), ", "))
-	cmd.Flags().StringVarP(&output, "output", "o", "", "write to this file instead of standard output")
-	cmd.Flags().BoolVar(&includeDev, "include-dev", false, "also match development- and test-only dependencies")
+	o.register(cmd)
 	return cmd
 }
