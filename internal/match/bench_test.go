@@ -4,13 +4,12 @@ import (
 	"context"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/hullscan/hullscan/internal/model"
 	"github.com/hullscan/hullscan/internal/scan"
 	"github.com/hullscan/hullscan/internal/source"
 	"github.com/hullscan/hullscan/internal/testimage"
-	"github.com/hullscan/hullscan/internal/vulndb"
+	"github.com/hullscan/hullscan/internal/vulndb/vulndbtest"
 )
 
 // BenchmarkMatch measures matching throughput against the full shared database, after it is open: the packages
@@ -18,21 +17,7 @@ import (
 // `make bench` prints it as packages per second.
 func BenchmarkMatch(b *testing.B) {
 	data := testimage.VulnData(b)
-	bld := vulndb.NewBuilder()
-	for _, p := range []string{filepath.Join(data, "osv"), filepath.Join(data, "kev", "known_exploited_vulnerabilities.json")} {
-		if err := bld.Add(p); err != nil {
-			b.Fatal(err)
-		}
-	}
-	dbPath := filepath.Join(b.TempDir(), "h.db")
-	if _, err := bld.Write(dbPath, time.Now()); err != nil {
-		b.Fatal(err)
-	}
-	db, err := vulndb.Open(dbPath)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
+	db := vulndbtest.BuildFrom(b, filepath.Join(data, "osv"), filepath.Join(data, "kev", "known_exploited_vulnerabilities.json"))
 	var invs []*model.Inventory
 	for _, arg := range []string{"oci:" + testimage.DebianLayout(b), filepath.Join(testimage.RequireFixtureDir(b, "node"), "npm-v3")} {
 		tg, err := source.ParseTarget(arg)

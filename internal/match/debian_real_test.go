@@ -17,7 +17,7 @@ import (
 	"github.com/hullscan/hullscan/internal/scan"
 	"github.com/hullscan/hullscan/internal/source"
 	"github.com/hullscan/hullscan/internal/testimage"
-	"github.com/hullscan/hullscan/internal/vulndb"
+	"github.com/hullscan/hullscan/internal/vulndb/vulndbtest"
 )
 
 // TestDebianImageAdvisories is the matching acceptance test on the real Debian 12 image: hullscan must report
@@ -104,19 +104,7 @@ func TestDebianImageAdvisories(t *testing.T) {
 	}
 
 	// hullscan: scan the image, match against a database built from the same zip.
-	b := vulndb.NewBuilder()
-	if err := b.Add(filepath.Join(data, "osv", "Debian")); err != nil {
-		t.Fatal(err)
-	}
-	dbPath := filepath.Join(t.TempDir(), "debian.db")
-	if _, err := b.Write(dbPath, time.Now()); err != nil {
-		t.Fatal(err)
-	}
-	db, err := vulndb.Open(dbPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := vulndbtest.BuildFrom(t, filepath.Join(data, "osv", "Debian"))
 	tg, err := source.ParseTarget("oci:" + testimage.DebianLayout(t))
 	if err != nil {
 		t.Fatal(err)

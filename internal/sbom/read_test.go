@@ -8,7 +8,6 @@ import (
 	"sort"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/hullscan/hullscan/internal/match"
 	"github.com/hullscan/hullscan/internal/model"
@@ -16,7 +15,7 @@ import (
 	"github.com/hullscan/hullscan/internal/scan"
 	"github.com/hullscan/hullscan/internal/source"
 	"github.com/hullscan/hullscan/internal/testimage"
-	"github.com/hullscan/hullscan/internal/vulndb"
+	"github.com/hullscan/hullscan/internal/vulndb/vulndbtest"
 )
 
 // findingKeys are the fields a finding must keep through an SBOM round trip.
@@ -38,21 +37,7 @@ func findingKeys(fs []model.Finding) []string {
 // artefact, for CycloneDX and SPDX, on the real test inputs: the Debian image and the language fixture trees.
 func TestRoundTrip(t *testing.T) {
 	data := testimage.VulnData(t)
-	b := vulndb.NewBuilder()
-	for _, p := range []string{filepath.Join(data, "osv"), filepath.Join(data, "kev", "known_exploited_vulnerabilities.json")} {
-		if err := b.Add(p); err != nil {
-			t.Fatal(err)
-		}
-	}
-	dbPath := filepath.Join(t.TempDir(), "h.db")
-	if _, err := b.Write(dbPath, time.Now()); err != nil {
-		t.Fatal(err)
-	}
-	db, err := vulndb.Open(dbPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := vulndbtest.BuildFrom(t, filepath.Join(data, "osv"), filepath.Join(data, "kev", "known_exploited_vulnerabilities.json"))
 
 	targets := map[string]func(t *testing.T) string{
 		"debian image": func(t *testing.T) string { return "oci:" + testimage.DebianLayout(t) },

@@ -90,3 +90,25 @@ func Record(id string, aliases []string, ecosystem, name string, events ...strin
 		}},
 	}
 }
+
+// BuildFrom builds a database from feed paths (as `hullscan db build --from` takes them) into a temporary file and
+// opens it; it is closed when the test ends.
+func BuildFrom(t testing.TB, paths ...string) *vulndb.DB {
+	t.Helper()
+	b := vulndb.NewBuilder()
+	for _, p := range paths {
+		if err := b.Add(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	path := filepath.Join(t.TempDir(), "hullscan.db")
+	if _, err := b.Write(path, Built); err != nil {
+		t.Fatal(err)
+	}
+	db, err := vulndb.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
