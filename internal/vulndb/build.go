@@ -148,17 +148,10 @@ func (b *Builder) addJSON(path string, data []byte) error {
 		if err != nil {
 			return fmt.Errorf("read %s: %w", path, err)
 		}
-		f := b.feed(FeedKEV, path)
 		for id, k := range entries {
 			b.kev[id] = k
 		}
-		f.Records = len(b.kev)
-		if released.After(f.Newest) {
-			f.Newest = released
-		}
-		if skipped > 0 {
-			f.Skipped["malformed"] += skipped
-		}
+		b.noteFeed(FeedKEV, path, len(b.kev), released, skipped)
 		b.progress("%s: %d KEV entries", path, len(entries))
 		return nil
 	case probe["id"] != nil && (probe["affected"] != nil || probe["modified"] != nil):
@@ -172,18 +165,31 @@ func (b *Builder) addJSON(path string, data []byte) error {
 	if len(tr) == 0 {
 		return fmt.Errorf("read %s: a JSON object that is neither an OSV record, the KEV catalogue nor the Debian tracker's JSON", path)
 	}
-	f := b.feed(FeedDebianTracker, path)
 	n := 0
 	for k, sts := range tr {
 		b.tracker[k] = sts
 		n += len(sts)
 	}
-	f.Records += n
+	total := 0 // over every tracker file read: a later one replaces the states it repeats
+	for _, sts := range b.tracker {
+		total += len(sts)
+	}
+	b.noteFeed(FeedDebianTracker, path, total, time.Time{}, skipped)
+	b.progress("%s: %d tracker states", path, n)
+	return nil
+}
+
+// noteFeed records what one read of a KEV, EPSS or tracker file left: the feed's record count now, its newest
+// date, and the malformed records it skipped.
+func (b *Builder) noteFeed(name, path string, records int, newest time.Time, skipped int) {
+	f := b.feed(name, path)
+	f.Records = records
+	if newest.After(f.Newest) {
+		f.Newest = newest
+	}
 	if skipped > 0 {
 		f.Skipped["malformed"] += skipped
 	}
-	b.progress("%s: %d tracker states", path, n)
-	return nil
 }
 
 func (b *Builder) addEPSS(path string, r io.Reader) error {
@@ -191,17 +197,10 @@ func (b *Builder) addEPSS(path string, r io.Reader) error {
 	if err != nil {
 		return fmt.Errorf("read %s: %w", path, err)
 	}
-	f := b.feed(FeedEPSS, path)
 	for id, s := range scores {
 		b.epss[id] = s
 	}
-	f.Records = len(b.epss)
-	if date.After(f.Newest) {
-		f.Newest = date
-	}
-	if skipped > 0 {
-		f.Skipped["malformed"] += skipped
-	}
+	b.noteFeed(FeedEPSS, path, len(b.epss), date, skipped)
 	b.progress("%s: %d EPSS scores", path, len(scores))
 	return nil
 }

@@ -278,3 +278,24 @@ func FuzzParseDebianTracker(f *testing.F) {
 		}
 	})
 }
+
+// Reading the same tracker file twice replaces its states; the feed's count does not double.
+func TestBuilderTrackerTwice(t *testing.T) {
+	tr, _, err := parseDebianTracker(bytes.NewReader(readTestdata(t, "debian-tracker.json")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := 0
+	for _, sts := range tr {
+		want += len(sts)
+	}
+	b := NewBuilder()
+	for i := 0; i < 2; i++ {
+		if err := b.Add(filepath.Join("testdata", "debian-tracker.json")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := b.feeds[FeedDebianTracker].Records; got != want {
+		t.Errorf("tracker records %d, want %d", got, want)
+	}
+}
