@@ -97,6 +97,61 @@ type Finding struct {
 	Title      string     `json:"title,omitempty"`
 	Published  *time.Time `json:"published,omitempty"`
 	References []string   `json:"references,omitempty"`
+
+	// Suppressed is set when an exception or a VEX statement covers the finding: it is still reported, but it
+	// no longer counts against the gate.
+	Suppressed *Suppression `json:"suppressed,omitempty"`
+	// FailedRule describes the gate rule the finding fails ("severity CRITICAL, fixable"); empty when it fails
+	// none, or is suppressed.
+	FailedRule string `json:"failed_rule,omitempty"`
+}
+
+// Suppression kinds.
+const (
+	SuppressedByException = "exception"
+	SuppressedByVEX       = "vex"
+)
+
+// Suppression says why a finding does not count against the gate, and who said so.
+type Suppression struct {
+	// Kind is "exception" (an entry of an exceptions file) or "vex" (a statement of a VEX document).
+	Kind string `json:"kind"`
+	// Classification is, for an exception, accepted-risk, false-positive or fix-scheduled; for VEX, the
+	// statement's status: not_affected or fixed.
+	Classification string `json:"classification"`
+	// Justification is the VEX justification (vulnerable_code_not_in_execute_path, ...), when given.
+	Justification string `json:"justification,omitempty"`
+	// Reason is the exception's reason, or the VEX impact statement.
+	Reason  string `json:"reason,omitempty"`
+	Owner   string `json:"owner,omitempty"`
+	Expires string `json:"expires,omitempty"` // YYYY-MM-DD, the last day the exception holds
+	// Source is where the suppression was written: "file:line" for an exception, the document (and statement)
+	// for VEX.
+	Source string `json:"source"`
+}
+
+// Verdict is the gate's decision on a scan, for reports to show beside the findings.
+type Verdict struct {
+	Passed bool `json:"passed"`
+	// Rules describe the fail rules applied, in order.
+	Rules []string `json:"rules"`
+	// Failing counts findings that fail a rule; Suppressed counts findings an exception or VEX covers.
+	Failing    int `json:"failing"`
+	Suppressed int `json:"suppressed"`
+	// Expired are exceptions past their date: they no longer suppress anything, and someone must renew or
+	// remove them.
+	Expired []ExpiredException `json:"expired_exceptions,omitempty"`
+}
+
+// ExpiredException is an exception that has run out.
+type ExpiredException struct {
+	ID      string `json:"id"`
+	Package string `json:"package,omitempty"`
+	Owner   string `json:"owner"`
+	Expires string `json:"expires"`
+	Source  string `json:"source"`
+	// Matches counts the findings it would still cover.
+	Matches int `json:"matches"`
 }
 
 // Unchecked counts packages that could not be checked for vulnerabilities, by ecosystem and reason, so that a
@@ -128,4 +183,6 @@ type Matches struct {
 	SkippedDev     int      `json:"skipped_dev,omitempty"`
 	SkippedOSOwned int      `json:"skipped_os_owned,omitempty"`
 	Warnings       []string `json:"warnings,omitempty"`
+	// Verdict is the gate's decision, once the gate has run.
+	Verdict *Verdict `json:"gate,omitempty"`
 }
