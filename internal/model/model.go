@@ -32,6 +32,11 @@ const (
 	CocoaPods Ecosystem = "cocoapods"
 )
 
+// Ecosystems lists every ecosystem, for validating what users write (policy rules name them).
+func Ecosystems() []Ecosystem {
+	return []Ecosystem{Deb, APK, RPM, NPM, PyPI, Golang, Maven, Gem, Cargo, Composer, NuGet, Pub, Swift, Hex, CocoaPods}
+}
+
 // IsOS reports whether packages of e are installed by the operating system's package manager.
 func (e Ecosystem) IsOS() bool { return e == Deb || e == APK || e == RPM }
 
