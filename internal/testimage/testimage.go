@@ -519,3 +519,40 @@ func VulnData(t testing.TB) string {
 	}
 	return d
 }
+
+// AppCreatedBy is the history entry of the application layer AppImage adds.
+const AppCreatedBy = "COPY app /app # buildkit"
+
+// AppImage returns the Debian fixture image with a fourth layer holding a real Node.js project at /app: the
+// package.json and package-lock.json of the npm-v3 fixture (express, axios, lodash, minimist... at deliberately
+// old, vulnerable versions). It is what a team ships: an OS with a few unpatched packages and an application
+// with vulnerable dependencies, each brought by its own layer. Both fixtures are required (see RequireFixture).
+func AppImage(t testing.TB) v1.Image {
+	t.Helper()
+	node := RequireFixtureDir(t, "node")
+	idx, err := layout.ImageIndexFromPath(DebianLayout(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := idx.IndexManifest()
+	if err != nil || len(m.Manifests) == 0 {
+		t.Fatalf("Debian layout: %v", err)
+	}
+	base, err := idx.Image(m.Manifests[0].Digest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var files []File
+	for _, name := range []string{"package.json", "package-lock.json"} {
+		b, err := os.ReadFile(filepath.Join(node, "npm-v3", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, File{Name: "app/" + name, Body: string(b)})
+	}
+	img, err := mutate.Append(base, mutate.Addendum{Layer: Layer(files...), History: v1.History{Created: v1.Time{Time: Epoch}, CreatedBy: AppCreatedBy}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return img
+}
