@@ -1,5 +1,7 @@
 // Package report writes an inventory in the formats hullscan offers: a human table, hullscan's own JSON,
-// CycloneDX 1.6 JSON and SPDX 2.3 JSON.
+// CycloneDX 1.6 JSON and SPDX 2.3 JSON, and the vulnerability reports for CI systems: SARIF 2.1.0 (GitHub code
+// scanning), GitLab's container scanning report, JUnit XML, Markdown (a pull-request comment) and a Go
+// text/template of the user's (docs/reports.md).
 //
 // Every writer is deterministic: for the same inventory and the same Options (a fixed Now and Serial) it writes
 // the same bytes. Packages are written in one order (ecosystem, name, version, arch, location, then the
@@ -35,8 +37,15 @@ type Options struct {
 	// tests fix it to get reproducible documents.
 	Serial string
 	// Matches, when set, are the vulnerability findings of a scan: the table lists them instead of the packages,
-	// the JSON adds a "vulnerabilities" section and CycloneDX a "vulnerabilities" array.
+	// the JSON adds a "vulnerabilities" section and CycloneDX a "vulnerabilities" array. The vulnerability
+	// formats (sarif, gitlab, junit, markdown, template) report them; without them, those formats write a valid
+	// document with no findings that says nothing was matched.
 	Matches *model.Matches
+	// Template is the text of the Go text/template the "template" format executes (see TemplateData).
+	Template string
+	// ShowSuppressed lists suppressed findings, with their reasons, in the human formats (markdown); they are
+	// always counted.
+	ShowSuppressed bool
 }
 
 // Format names accepted by Write.
@@ -45,10 +54,21 @@ const (
 	FormatJSON      = "json"
 	FormatCycloneDX = "cyclonedx"
 	FormatSPDX      = "spdx"
+	FormatSARIF     = "sarif"
+	FormatGitLab    = "gitlab"
+	FormatJUnit     = "junit"
+	FormatMarkdown  = "markdown"
+	FormatTemplate  = "template"
+	FormatOpenVEX   = "openvex"
 )
 
 // Formats lists the names accepted by Write, in help order.
 func Formats() []string {
+	return []string{FormatTable, FormatJSON, FormatCycloneDX, FormatSPDX, FormatSARIF, FormatGitLab, FormatJUnit, FormatMarkdown, FormatOpenVEX, FormatTemplate}
+}
+
+// InventoryFormats lists the formats that describe packages; the others report findings.
+func InventoryFormats() []string {
 	return []string{FormatTable, FormatJSON, FormatCycloneDX, FormatSPDX}
 }
 
@@ -67,6 +87,18 @@ func Write(w io.Writer, format string, inv *model.Inventory, opts Options) error
 		write = writeCycloneDX
 	case FormatSPDX:
 		write = writeSPDX
+	case FormatSARIF:
+		write = writeSARIF
+	case FormatGitLab:
+		write = writeGitLab
+	case FormatJUnit:
+		write = writeJUnit
+	case FormatMarkdown:
+		write = writeMarkdown
+	case FormatTemplate:
+		write = writeTemplate
+	case FormatOpenVEX:
+		write = writeOpenVEX
 	default:
 		return fmt.Errorf("report: unknown format %q (want one of %s)", format, strings.Join(Formats(), ", "))
 	}

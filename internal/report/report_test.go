@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"math/rand/v2"
@@ -28,6 +29,53 @@ var goldenExt = map[string]string{
 	FormatJSON:      ".json",
 	FormatCycloneDX: ".cdx.json",
 	FormatSPDX:      ".spdx.json",
+	FormatSARIF:     ".sarif.json",
+	FormatGitLab:    ".gitlab.json",
+	FormatJUnit:     ".junit.xml",
+	FormatMarkdown:  ".md",
+	FormatTemplate:  ".template.csv",
+	FormatOpenVEX:   ".openvex.json",
+}
+
+// vulnFormats are the vulnerability reports: their golden files of the rich fixture are written with the
+// findings of testdata/matches-rich.json, those of the empty fixture without matches.
+var vulnFormats = map[string]bool{FormatSARIF: true, FormatGitLab: true, FormatJUnit: true, FormatMarkdown: true, FormatTemplate: true, FormatOpenVEX: true}
+
+// formatOptions are testOptions with what a format of the golden runs needs: the matches for the vulnerability
+// formats of the rich fixture, and the CSV template of testdata/templates.
+func formatOptions(t testing.TB, format, fixture string) Options {
+	t.Helper()
+	opts := testOptions()
+	if !vulnFormats[format] {
+		return opts
+	}
+	if fixture == "rich" {
+		opts.Matches = readMatches(t, "rich")
+	}
+	if format == FormatTemplate {
+		b, err := os.ReadFile(filepath.Join("testdata", "templates", "findings.csv.tmpl"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		opts.Template = string(b)
+	}
+	return opts
+}
+
+// readMatches reads testdata/matches-NAME.json, strictly.
+func readMatches(t testing.TB, name string) *model.Matches {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", "matches-"+name+".json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m model.Matches
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&m); err != nil {
+		t.Fatalf("matches-%s.json: %v", name, err)
+	}
+	return &m
 }
 
 const testSerial = "3c1f6b2e-8a4d-4f7e-9b2c-5d6e7f8a9b0c"
@@ -68,7 +116,7 @@ func render(t testing.TB, format string, inv *model.Inventory, opts Options) []b
 }
 
 func TestFormats(t *testing.T) {
-	want := []string{"table", "json", "cyclonedx", "spdx"}
+	want := []string{"table", "json", "cyclonedx", "spdx", "sarif", "gitlab", "junit", "markdown", "openvex", "template"}
 	if got := Formats(); !slices.Equal(got, want) {
 		t.Fatalf("Formats() = %v, want %v", got, want)
 	}
@@ -84,7 +132,16 @@ func TestGolden(t *testing.T) {
 		inv := loadInventory(t, fx)
 		for _, format := range Formats() {
 			t.Run(fx+"/"+format, func(t *testing.T) {
-				got := render(t, format, inv, testOptions())
+				if format == FormatOpenVEX && fx == "empty" {
+					// No suppressed finding: no valid OpenVEX document exists, and nothing is written.
+					var buf bytes.Buffer
+					err := Write(&buf, format, inv, Options{Matches: &model.Matches{}})
+					if !errors.Is(err, ErrNothingToWrite) || buf.Len() > 0 {
+						t.Errorf("openvex without suppressions: %v, wrote %d bytes", err, buf.Len())
+					}
+					return
+				}
+				got := render(t, format, inv, formatOptions(t, format, fx))
 				path := filepath.Join("testdata", "golden", fx+goldenExt[format])
 				if *update {
 					if err := os.WriteFile(path, got, 0o644); err != nil {
@@ -122,25 +179,31 @@ func firstDiff(got, want []byte) string {
 	return "(no line differs)"
 }
 
-// TestDeterministic writes the inventory with its packages and warnings shuffled: every format must give the
-// same bytes, and the input must not be modified.
+// TestDeterministic writes the inventory with its packages and warnings (and the findings, for the formats that
+// have them) shuffled: every format must give the same bytes, and the input must not be modified.
 func TestDeterministic(t *testing.T) {
 	base := loadInventory(t, "rich")
 	for _, format := range Formats() {
-		want := render(t, format, base, testOptions())
+		want := render(t, format, base, formatOptions(t, format, "rich"))
 		rng := rand.New(rand.NewPCG(1, 2))
 		for i := 0; i < 5; i++ {
 			inv := loadInventory(t, "rich")
 			rng.Shuffle(len(inv.Packages), func(a, b int) { inv.Packages[a], inv.Packages[b] = inv.Packages[b], inv.Packages[a] })
 			rng.Shuffle(len(inv.Warnings), func(a, b int) { inv.Warnings[a], inv.Warnings[b] = inv.Warnings[b], inv.Warnings[a] })
+			opts := formatOptions(t, format, "rich")
+			if m := opts.Matches; m != nil {
+				rng.Shuffle(len(m.Findings), func(a, b int) { m.Findings[a], m.Findings[b] = m.Findings[b], m.Findings[a] })
+			}
 			before, _ := json.Marshal(inv)
-			got := render(t, format, inv, testOptions())
+			beforeM, _ := json.Marshal(opts.Matches)
+			got := render(t, format, inv, opts)
 			if !bytes.Equal(got, want) {
 				t.Fatalf("%s: output depends on input order:\n%s", format, firstDiff(got, want))
 			}
 			after, _ := json.Marshal(inv)
-			if !bytes.Equal(before, after) {
-				t.Fatalf("%s: Write modified the inventory", format)
+			afterM, _ := json.Marshal(opts.Matches)
+			if !bytes.Equal(before, after) || !bytes.Equal(beforeM, afterM) {
+				t.Fatalf("%s: Write modified the inventory or the matches", format)
 			}
 		}
 	}

@@ -11,6 +11,15 @@ import (
 	"github.com/hullscan/hullscan/internal/model"
 )
 
+// packageColumns are the columns of the package table.
+var packageColumns = []column{
+	{header: "NAME", max: tableMaxCell},
+	{header: "VERSION", max: tableMaxCell},
+	{header: "TYPE"},
+	{header: "SOURCE", optional: true, max: tableMaxCell},
+	{header: "LAYER", optional: true, fill: true},
+}
+
 // Table layout limits, in characters (runes).
 const (
 	tableMaxLine  = 149 // a row is kept under 150 characters when the LAYER column can shrink enough
@@ -25,6 +34,7 @@ const (
 	ansiDim    = "\x1b[2m"
 	ansiYellow = "\x1b[33m"
 	ansiRed    = "\x1b[31m"
+	ansiGreen  = "\x1b[32m"
 	ansiReset  = "\x1b[0m"
 )
 
@@ -53,7 +63,6 @@ func writeTable(w io.Writer, inv *model.Inventory, opts Options) error {
 	entries := sortedPackages(inv)
 	truncated := false
 	if len(entries) > 0 {
-		header := []string{"NAME", "VERSION", "TYPE", "SOURCE", "LAYER"}
 		rows := make([][]string, len(entries))
 		for i, e := range entries {
 			rows[i] = []string{
@@ -64,44 +73,14 @@ func writeTable(w io.Writer, inv *model.Inventory, opts Options) error {
 				clean(layerCell(e.Layer)),
 			}
 		}
-		cols := []int{0, 1, 2}
-		for _, c := range []int{3, 4} {
-			for _, r := range rows {
-				if r[c] != "" {
-					cols = append(cols, c)
-					break
-				}
-			}
-		}
-		widths := make([]int, len(header))
-		for _, c := range cols {
-			widths[c] = utf8.RuneCountInString(header[c])
-			for _, r := range rows {
-				widths[c] = max(widths[c], utf8.RuneCountInString(r[c]))
-			}
-			if c != 2 && c != 4 {
-				widths[c] = min(widths[c], tableMaxCell)
-			}
-		}
-		if widths[4] > 0 {
-			used := 0
-			for _, c := range cols[:len(cols)-1] {
-				used += widths[c] + len(tableGap)
-			}
-			widths[4] = max(min(widths[4], tableMaxLine-used), tableMinLayer)
-		}
-		for _, r := range rows {
-			for _, c := range cols {
-				var cut bool
-				r[c], cut = truncate(r[c], widths[c])
-				truncated = truncated || cut
-			}
-		}
+		l := fitColumns(packageColumns, rows, 0)
+		truncated = l.cut
 
 		t.line("")
-		t.row(header, cols, widths, ansiBold, "")
+		t.row("", l.header(), l, ansiBold, nil)
+		cellStyles := []string{4: ansiDim}
 		for _, r := range rows {
-			t.row(r, cols, widths, "", ansiDim)
+			t.row("", r, l, "", cellStyles)
 		}
 	}
 
@@ -136,19 +115,94 @@ func (t *tableWriter) styled(s, style string) {
 	t.line(s)
 }
 
-// row writes the given columns of cells, padded to widths (the last one unpadded). style applies to the whole
-// row, layerStyle to the LAYER cell.
-func (t *tableWriter) row(cells []string, cols, widths []int, style, layerStyle string) {
+// column describes a table column for fitColumns.
+type column struct {
+	header string
+	// optional columns are left out when no row has anything in them.
+	optional bool
+	// max cuts cells beyond this many characters; 0 leaves them whole (short fixed vocabularies, or the fill
+	// column).
+	max int
+	// fill marks the one column that takes what the others leave of tableMaxLine, but never less than
+	// tableMinLayer: the long free text (a layer's instruction) gives way so the short columns stay whole.
+	fill bool
+}
+
+// tableLayout is where fitColumns put the columns.
+type tableLayout struct {
+	spec   []column
+	cols   []int // the columns shown, in order
+	widths []int // by column index; 0 for columns left out
+	cut    bool  // a cell was cut to fit
+}
+
+// fitColumns chooses the columns to show, their widths, and cuts the cells of rows (in place) to those widths.
+// indent is the number of characters written before each row.
+func fitColumns(spec []column, rows [][]string, indent int) tableLayout {
+	l := tableLayout{spec: spec, widths: make([]int, len(spec))}
+	for c, col := range spec {
+		shown := !col.optional
+		for _, r := range rows {
+			shown = shown || r[c] != ""
+		}
+		if shown {
+			l.cols = append(l.cols, c)
+		}
+	}
+	fill := -1
+	for _, c := range l.cols {
+		l.widths[c] = utf8.RuneCountInString(spec[c].header)
+		for _, r := range rows {
+			l.widths[c] = max(l.widths[c], utf8.RuneCountInString(r[c]))
+		}
+		if spec[c].max > 0 {
+			l.widths[c] = min(l.widths[c], spec[c].max)
+		}
+		if spec[c].fill {
+			fill = c
+		}
+	}
+	if fill >= 0 {
+		used := indent
+		for _, c := range l.cols {
+			if c != fill {
+				used += l.widths[c] + len(tableGap)
+			}
+		}
+		l.widths[fill] = max(min(l.widths[fill], tableMaxLine-used), tableMinLayer)
+	}
+	for _, r := range rows {
+		for _, c := range l.cols {
+			var cut bool
+			r[c], cut = truncate(r[c], l.widths[c])
+			l.cut = l.cut || cut
+		}
+	}
+	return l
+}
+
+// header returns the column headers as a row.
+func (l tableLayout) header() []string {
+	h := make([]string, len(l.spec))
+	for c, col := range l.spec {
+		h[c] = col.header
+	}
+	return h
+}
+
+// row writes indent and the shown columns of cells, padded to their widths (the last one unpadded). style
+// applies to the whole row; cellStyles, by column index, to single non-empty cells.
+func (t *tableWriter) row(indent string, cells []string, l tableLayout, style string, cellStyles []string) {
 	var b strings.Builder
-	for i, c := range cols {
+	b.WriteString(indent)
+	for i, c := range l.cols {
 		cell := cells[c]
-		last := i == len(cols)-1
-		if t.color && c == 4 && layerStyle != "" && cell != "" {
-			cell = layerStyle + cell + ansiReset
+		if t.color && c < len(cellStyles) && cellStyles[c] != "" && cell != "" {
+			cell = cellStyles[c] + cell + ansiReset
 		}
 		b.WriteString(cell)
-		if !last {
-			b.WriteString(strings.Repeat(" ", widths[c]-utf8.RuneCountInString(cells[c])))
+		if i < len(l.cols)-1 {
+			b.WriteString(strings.Repeat(" ", l.widths[c]-utf8.RuneCountInString(cells[c])))
 			b.WriteString(tableGap)
 		}
 	}

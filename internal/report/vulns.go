@@ -1,8 +1,10 @@
 package report
 
 import (
+	"cmp"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -13,74 +15,130 @@ import (
 	"github.com/hullscan/hullscan/internal/model"
 )
 
-// writeVulnTable lists the findings of a scan, most severe first: what to fix, to which version, and the layer
-// that brought the package in. A summary counts findings by severity with how many have a fix and how many are
-// known exploited; packages that could not be checked are listed after it, never hidden.
+// findingColumns are the columns of the findings sections. GATE says "FAIL" for a finding that fails the gate:
+// a word rather than a colour or a symbol, so that it survives pipes, CI logs, grep and colour blindness.
+var findingColumns = []column{
+	{header: "GATE", optional: true},
+	{header: "SEVERITY"},
+	{header: "ID", max: tableMaxCell},
+	{header: "PACKAGE", max: tableMaxCell},
+	{header: "INSTALLED", max: tableMaxCell},
+	{header: "FIXED IN", max: tableMaxCell},
+	{header: "EXPLOIT", optional: true},
+}
+
+const (
+	failMark    = "FAIL"
+	rowIndent   = "  "
+	fixFirstMax = 10 // lines of the "Fix first" block
+	fixFirstIDs = 5  // ids named on one "Fix first" line
+	whereMax    = 40 // characters of a layer instruction named on a "Fix first" line
+)
+
+// findingStyles colour the GATE and SEVERITY cells (by column index); the rest of a row stays plain.
+func findingStyles(f *model.Finding) []string {
+	return []string{ansiBold + ansiRed, severityStyle(f.Severity)}
+}
+
+// writeVulnTable writes the findings of a scan as a list of what to do:
+//
+//   - a "Fix first" block: the upgrades that make the gate pass (or, when nothing fails, the fixable CRITICAL
+//     and HIGH findings), one line per package upgrade, with the layer that brought the package in;
+//   - one section per package database or lockfile (and, in an image, per layer), the section with the worst
+//     finding first, its rows most severe first;
+//   - a summary by severity, the suppressed findings counted, the gate's verdict, expired exceptions, and the
+//     packages that could not be checked (never passed off as "no vulnerabilities").
+//
+// Suppressed findings (exceptions, VEX) are left out of the sections unless Options.ShowSuppressed; then they
+// follow in a section of their own with the reason. Control characters in the data are replaced; ANSI colour
+// only with Options.Color.
 func writeVulnTable(w io.Writer, inv *model.Inventory, opts Options) error {
-	m := opts.Matches
+	m, showSuppressed := opts.Matches, opts.ShowSuppressed
 	t := tableWriter{w: w, color: opts.Color}
 	t.line(tableHeader(inv))
-	t.line(fmt.Sprintf("database: %s (built %s)", m.Database.Path, m.Database.Built.UTC().Format("2006-01-02 15:04 UTC")))
+	t.line(fmt.Sprintf("database: %s (built %s)", clean(m.Database.Path), m.Database.Built.UTC().Format("2006-01-02 15:04 UTC")))
 
-	truncated := false
-	if len(m.Findings) > 0 {
-		header := []string{"SEVERITY", "ID", "PACKAGE", "INSTALLED", "FIXED IN", "EXPLOIT", "LAYER"}
-		rows := make([][]string, len(m.Findings))
-		for i := range m.Findings {
-			f := &m.Findings[i]
-			rows[i] = []string{
-				string(f.Severity),
-				clean(f.ID),
-				clean(f.Package),
-				clean(f.Installed),
-				clean(fixCell(f)),
-				exploitCell(f),
-				clean(layerCell(f.Layer)),
-			}
-		}
-		cols := []int{0, 1, 2, 3, 4}
-		for _, c := range []int{5, 6} {
-			for _, r := range rows {
-				if r[c] != "" {
-					cols = append(cols, c)
-					break
-				}
-			}
-		}
-		widths := make([]int, len(header))
-		for _, c := range cols {
-			widths[c] = utf8.RuneCountInString(header[c])
-			for _, r := range rows {
-				widths[c] = max(widths[c], utf8.RuneCountInString(r[c]))
-			}
-			if c != 0 && c != 6 {
-				widths[c] = min(widths[c], tableMaxCell)
-			}
-		}
-		if widths[6] > 0 {
-			used := 0
-			for _, c := range cols[:len(cols)-1] {
-				used += widths[c] + len(tableGap)
-			}
-			widths[6] = max(min(widths[6], tableMaxLine-used), tableMinLayer)
-		}
-		for _, r := range rows {
-			for _, c := range cols {
-				var cut bool
-				r[c], cut = truncate(r[c], widths[c])
-				truncated = truncated || cut
-			}
-		}
-		t.line("")
-		t.row(header, cols, widths, ansiBold, "")
-		for i, r := range rows {
-			t.row(r, cols, widths, severityStyle(m.Findings[i].Severity), ansiDim)
+	var active, suppressed []*model.Finding
+	for i := range m.Findings {
+		if f := &m.Findings[i]; f.Suppressed != nil {
+			suppressed = append(suppressed, f)
+		} else {
+			active = append(active, f)
 		}
 	}
+	slices.SortStableFunc(active, compareUrgency)
+	slices.SortStableFunc(suppressed, compareUrgency)
+	listed := active
+	if showSuppressed {
+		listed = append(slices.Clone(active), suppressed...)
+	}
+
+	// One layout for all sections, so that the columns line up down the whole report.
+	rows := make(map[*model.Finding][]string, len(listed))
+	all := make([][]string, len(listed))
+	for i, f := range listed {
+		all[i] = findingRow(f)
+		rows[f] = all[i]
+	}
+	l := fitColumns(findingColumns, all, len(rowIndent))
+	truncated := l.cut
+	image := isImage(inv.Source)
+
+	if lines, more, failing := fixFirst(active, image); len(lines) > 0 {
+		t.line("")
+		if failing {
+			t.styled("Fix first: these fail the gate", ansiBold)
+		} else {
+			t.styled("Fix first: fixable CRITICAL and HIGH findings", ansiBold)
+		}
+		for _, s := range lines {
+			s, cut := truncate(s, tableMaxLine-len(rowIndent))
+			truncated = truncated || cut
+			t.line(rowIndent + s)
+		}
+		if more > 0 {
+			t.line(fmt.Sprintf("%sand %d more %s below", rowIndent, more, plural(more, "package", "packages")))
+		}
+	}
+
+	for _, s := range groupSections(active) {
+		heading, cut := s.heading(image)
+		truncated = truncated || cut
+		t.line("")
+		t.styled(heading, ansiBold)
+		t.row(rowIndent, l.header(), l, ansiDim, nil)
+		for _, f := range s.findings {
+			t.row(rowIndent, rows[f], l, "", findingStyles(f))
+		}
+	}
+	if showSuppressed && len(suppressed) > 0 {
+		t.line("")
+		t.styled("Suppressed: reported, but not counted against the gate", ansiBold)
+		t.row(rowIndent, l.header(), l, ansiDim, nil)
+		for _, f := range suppressed {
+			t.row(rowIndent, rows[f], l, "", findingStyles(f))
+			// The reason is free text written by a person: it is kept whole, as warnings are.
+			t.styled(rowIndent+rowIndent+suppressedWhy(f), ansiDim)
+		}
+	}
+
 	t.line("")
-	t.line(vulnSummary(m))
+	t.line(findingSummary(active, len(suppressed), m))
+	if len(suppressed) > 0 {
+		t.line(suppressedSummary(suppressed, showSuppressed))
+	}
 	for _, u := range m.Unchecked {
-		t.styled(fmt.Sprintf("not checked: %d %s package(s): %s", u.Packages, u.Ecosystem, u.Reason), ansiYellow)
+		t.styled(fmt.Sprintf("not checked: %d %s package(s): %s", u.Packages, clean(u.Ecosystem), clean(u.Reason)), ansiYellow)
+	}
+	if v := m.Verdict; v != nil {
+		if v.Passed {
+			t.styled(gateText(v, active), ansiGreen)
+		} else {
+			t.styled(gateText(v, active), ansiBold+ansiRed)
+		}
+		for _, e := range v.Expired {
+			t.styled("warning: "+expiredText(e), ansiYellow)
+		}
 	}
 	if m.SkippedDev > 0 {
 		t.line(fmt.Sprintf("note: %d development-only dependencies not matched (--include-dev to match them)", m.SkippedDev))
@@ -100,14 +158,20 @@ func writeVulnTable(w io.Writer, inv *model.Inventory, opts Options) error {
 	return t.err
 }
 
-func fixCell(f *model.Finding) string {
-	switch f.Status {
-	case model.StatusFixed:
-		return f.FixedVersion
-	case model.StatusWontFix:
-		return "(will not fix)"
+func findingRow(f *model.Finding) []string {
+	gate := ""
+	if f.FailedRule != "" {
+		gate = failMark
 	}
-	return "(no fix yet)"
+	return []string{
+		gate,
+		clean(cmp.Or(string(f.Severity), string(model.SeverityUnknown))),
+		clean(f.ID),
+		clean(f.Package),
+		clean(f.Installed),
+		clean(fixCellText(f)),
+		clean(exploitCell(f)),
+	}
 }
 
 func exploitCell(f *model.Finding) string {
@@ -135,11 +199,276 @@ func severityStyle(s model.Severity) string {
 	return ""
 }
 
-// vulnSummary is "12 vulnerabilities in 98 packages checked: 1 CRITICAL (1 fixable, 1 KEV), ...".
-func vulnSummary(m *model.Matches) string {
+// compareRisk orders findings by urgency: failing the gate first, then by severity, known exploitation, EPSS
+// score, and a fix being available (what can be fixed now comes before what cannot).
+func compareRisk(a, b *model.Finding) int {
+	if c := trueFirst(a.FailedRule != "", b.FailedRule != ""); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(model.SeverityRank(b.Severity), model.SeverityRank(a.Severity)); c != 0 {
+		return c
+	}
+	if c := trueFirst(a.KEV != nil, b.KEV != nil); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(epssScore(b), epssScore(a)); c != 0 {
+		return c
+	}
+	return trueFirst(a.Status == model.StatusFixed, b.Status == model.StatusFixed)
+}
+
+// compareUrgency is compareRisk with tie-breakers, so that the order never depends on the input's.
+func compareUrgency(a, b *model.Finding) int {
+	if c := compareRisk(a, b); c != 0 {
+		return c
+	}
+	for _, f := range [][2]string{
+		{a.Package, b.Package}, {a.Installed, b.Installed}, {a.ID, b.ID}, {a.PackageID, b.PackageID},
+		{a.Location, b.Location}, {layerKey(a.Layer), layerKey(b.Layer)}, {a.FixedVersion, b.FixedVersion},
+	} {
+		if c := strings.Compare(f[0], f[1]); c != 0 {
+			return c
+		}
+	}
+	return 0
+}
+
+func trueFirst(a, b bool) int {
+	switch {
+	case a && !b:
+		return -1
+	case b && !a:
+		return 1
+	}
+	return 0
+}
+
+func epssScore(f *model.Finding) float64 {
+	if f.EPSS == nil {
+		return -1
+	}
+	return f.EPSS.Score
+}
+
+// findingSection is the findings of one package database or lockfile in one layer.
+type findingSection struct {
+	layer     *model.LayerRef
+	location  string
+	ecosystem model.Ecosystem
+	findings  []*model.Finding // most urgent first
+}
+
+// groupSections groups sorted findings by layer, location and ecosystem; the section whose worst finding is the
+// most urgent comes first.
+func groupSections(sorted []*model.Finding) []*findingSection {
+	byKey := map[string]*findingSection{}
+	var out []*findingSection
+	for _, f := range sorted {
+		k := layerKey(f.Layer) + "\x00" + f.Location + "\x00" + string(f.Ecosystem)
+		s := byKey[k]
+		if s == nil {
+			s = &findingSection{layer: f.Layer, location: f.Location, ecosystem: f.Ecosystem}
+			byKey[k] = s
+			out = append(out, s)
+		}
+		s.findings = append(s.findings, f)
+	}
+	slices.SortStableFunc(out, func(a, b *findingSection) int {
+		if c := compareRisk(a.findings[0], b.findings[0]); c != 0 {
+			return c
+		}
+		if c := strings.Compare(layerKey(a.layer), layerKey(b.layer)); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.location, b.location); c != 0 {
+			return c
+		}
+		return strings.Compare(string(a.ecosystem), string(b.ecosystem))
+	})
+	return out
+}
+
+// heading is "layer 1 sha256:fed9dc0c5901 RUN apt-get install … — /var/lib/dpkg/status (deb)"; without a layer
+// (directories, root file systems) it is the location alone. The instruction is cut to keep the line short; cut
+// says whether it was.
+func (s *findingSection) heading(image bool) (heading string, cut bool) {
+	where := cmp.Or(clean(s.location), "unknown location")
+	if s.ecosystem != "" {
+		where += " (" + clean(string(s.ecosystem)) + ")"
+	}
+	if s.layer == nil {
+		if image {
+			return "layer unknown — " + where, false
+		}
+		return where, false
+	}
+	head := fmt.Sprintf("layer %d", s.layer.Index)
+	if d := shortDigest(cmp.Or(s.layer.DiffID, s.layer.Digest)); d != "" {
+		head += " " + clean(d)
+	}
+	tail := " — " + where
+	room := tableMaxLine - utf8.RuneCountInString(head) - 1 - utf8.RuneCountInString(tail)
+	instr, cut := truncate(clean(shortCreatedBy(s.layer.CreatedBy)), max(room, tableMinLayer))
+	if instr != "" {
+		head += " " + instr
+	}
+	return head + tail, cut
+}
+
+// shortDigest shortens "sha256:<64 hex>" to its first 12 hex digits, as docker does: enough to tell layers
+// apart on screen (the json format has the full digest).
+func shortDigest(d string) string {
+	algo, hex, ok := strings.Cut(d, ":")
+	if !ok || len(hex) <= 12 {
+		return d
+	}
+	return algo + ":" + hex[:12]
+}
+
+// fixFirst returns the "Fix first" lines: one per package upgrade, for the findings that fail the gate or, when
+// none fails, for the fixable CRITICAL and HIGH ones; at most fixFirstMax lines, and how many more there are.
+// active must be sorted by compareUrgency: the lines come out most urgent first.
+//
+// An upgrade that fixes several findings is one line. Their fixed versions can differ, and report has no
+// version ordering (each ecosystem has its own rules, in the matcher), so no "highest" version is picked: the
+// line names each distinct fixed version with the ids it fixes, the most urgent first —
+// "lodash 4.17.15 → 4.17.21 fixes CVE-2021-23337; → 4.17.20 fixes CVE-2020-8203". Guessing a maximum with the
+// wrong rules would send people to a version that does not fix everything.
+func fixFirst(active []*model.Finding, image bool) (lines []string, more int, failing bool) {
+	var pick []*model.Finding
+	for _, f := range active {
+		if f.FailedRule != "" {
+			pick = append(pick, f)
+		}
+	}
+	failing = len(pick) > 0
+	if !failing {
+		for _, f := range active {
+			if f.Status == model.StatusFixed && model.SeverityRank(f.Severity) >= model.SeverityRank(model.SeverityHigh) {
+				pick = append(pick, f)
+			}
+		}
+	}
+
+	type target struct {
+		f   *model.Finding // the most urgent finding with this fix
+		ids []string
+	}
+	type upgrade struct {
+		f       *model.Finding // the most urgent finding of the package
+		targets []*target
+		byKey   map[string]*target
+	}
+	byPkg := map[string]*upgrade{}
+	var ups []*upgrade
+	for _, f := range pick {
+		k := strings.Join([]string{string(f.Ecosystem), f.Package, f.Installed, f.Location, layerKey(f.Layer)}, "\x00")
+		u := byPkg[k]
+		if u == nil {
+			u = &upgrade{f: f, byKey: map[string]*target{}}
+			byPkg[k] = u
+			ups = append(ups, u)
+		}
+		tk := string(f.Status) + "\x00" + f.FixedVersion
+		tg := u.byKey[tk]
+		if tg == nil {
+			tg = &target{f: f}
+			u.byKey[tk] = tg
+			u.targets = append(u.targets, tg)
+		}
+		if !slices.Contains(tg.ids, f.ID) {
+			tg.ids = append(tg.ids, f.ID)
+		}
+	}
+	if len(ups) > fixFirstMax {
+		more = len(ups) - fixFirstMax
+		ups = ups[:fixFirstMax]
+	}
+	for _, u := range ups {
+		var parts []string
+		for _, tg := range u.targets {
+			ids := idList(tg.ids)
+			switch tg.f.Status {
+			case model.StatusFixed:
+				parts = append(parts, "→ "+clean(tg.f.FixedVersion)+" fixes "+ids)
+			case model.StatusWontFix:
+				parts = append(parts, "will not be fixed: "+ids)
+			default:
+				parts = append(parts, "no fix yet for "+ids)
+			}
+		}
+		sep := " "
+		if !strings.HasPrefix(parts[0], "→") {
+			sep = ": "
+		}
+		s := clean(u.f.Package) + " " + clean(u.f.Installed) + sep + strings.Join(parts, "; ")
+		lines = append(lines, s+" ("+fixWhere(u.f, image)+")")
+	}
+	return lines, more, failing
+}
+
+// idList names at most fixFirstIDs ids, and how many more.
+func idList(ids []string) string {
+	cleaned := make([]string, 0, min(len(ids), fixFirstIDs))
+	for _, id := range ids[:min(len(ids), fixFirstIDs)] {
+		cleaned = append(cleaned, clean(id))
+	}
+	s := strings.Join(cleaned, ", ")
+	if n := len(ids) - fixFirstIDs; n > 0 {
+		s += fmt.Sprintf(" and %d more", n)
+	}
+	return s
+}
+
+// fixWhere says where the package came from: "layer 3 COPY app /app, /app/package-lock.json".
+func fixWhere(f *model.Finding, image bool) string {
+	loc := cmp.Or(clean(f.Location), "unknown location")
+	switch {
+	case f.Layer != nil:
+		instr, _ := truncate(clean(shortCreatedBy(f.Layer.CreatedBy)), whereMax)
+		return strings.TrimSpace(fmt.Sprintf("layer %d %s", f.Layer.Index, instr)) + ", " + loc
+	case image:
+		return "layer unknown, " + loc
+	}
+	return loc
+}
+
+// suppressedWhy is "exception accepted-risk: reason (owner …, expires …, source)": who suppressed the finding, how,
+// and why.
+func suppressedWhy(f *model.Finding) string {
+	kind := f.Suppressed.Kind
+	if kind == model.SuppressedByVEX {
+		kind = "VEX"
+	}
+	return clean(collapseSpace(cmp.Or(kind, "suppressed") + " " + suppressionText(f.Suppressed)))
+}
+
+// findingSummary is "10 vulnerabilities in 200 packages checked: 1 CRITICAL (1 fixable, 1 KEV), ...", counting
+// the findings listed above (not the suppressed ones). With none, it never says "no vulnerabilities" alone when
+// packages could not be checked or findings were suppressed.
+func findingSummary(active []*model.Finding, suppressed int, m *model.Matches) string {
+	if len(active) > 0 || suppressed > 0 {
+		return severitySummary(active, m.Checked)
+	}
+	unchecked := 0
+	for _, u := range m.Unchecked {
+		unchecked += u.Packages
+	}
+	s := fmt.Sprintf("no vulnerabilities found in %d %s checked", m.Checked, plural(m.Checked, "package", "packages"))
+	if m.Checked == 0 {
+		s = "no packages were checked for vulnerabilities"
+	}
+	if unchecked > 0 {
+		s += fmt.Sprintf(", but %d %s could not be checked:", unchecked, plural(unchecked, "package", "packages"))
+	}
+	return s
+}
+
+// severitySummary counts findings by severity, with how many have a fix and how many are known exploited.
+func severitySummary(fs []*model.Finding, checked int) string {
 	type count struct{ all, fixable, kev int }
 	by := map[model.Severity]*count{}
-	for _, f := range m.Findings {
+	for _, f := range fs {
 		c := by[f.Severity]
 		if c == nil {
 			c = &count{}
@@ -165,11 +494,108 @@ func vulnSummary(m *model.Matches) string {
 		}
 		parts = append(parts, p+")")
 	}
-	head := fmt.Sprintf("%d vulnerabilities in %d packages checked", len(m.Findings), m.Checked)
+	head := fmt.Sprintf("%d %s in %d packages checked", len(fs), plural(len(fs), "vulnerability", "vulnerabilities"), checked)
 	if len(parts) == 0 {
 		return head
 	}
 	return head + ": " + strings.Join(parts, ", ")
+}
+
+// suppressedSummary is "2 suppressed, not counted above: 1 by exception, 1 by VEX — --show-suppressed lists them".
+func suppressedSummary(suppressed []*model.Finding, shown bool) string {
+	by := map[string]int{}
+	var kinds []string
+	for _, f := range suppressed {
+		k := f.Suppressed.Kind
+		if by[k] == 0 {
+			kinds = append(kinds, k)
+		}
+		by[k]++
+	}
+	slices.Sort(kinds)
+	parts := make([]string, len(kinds))
+	for i, k := range kinds {
+		switch k {
+		case model.SuppressedByException:
+			parts[i] = fmt.Sprintf("%d by %s", by[k], plural(by[k], "exception", "exceptions"))
+		case model.SuppressedByVEX:
+			parts[i] = fmt.Sprintf("%d by VEX", by[k])
+		default:
+			parts[i] = fmt.Sprintf("%d by %s", by[k], clean(cmp.Or(k, "unknown")))
+		}
+	}
+	s := fmt.Sprintf("%d suppressed, not counted above: %s", len(suppressed), strings.Join(parts, ", "))
+	if shown {
+		return s + " — listed under Suppressed"
+	}
+	return s + " — --show-suppressed lists them"
+}
+
+// gateText is the verdict: `gate: FAILED — 1 finding (marked FAIL) matches "severity CRITICAL, fixable"` or
+// `gate: passed — no finding matches "severity CRITICAL, fixable"`.
+func gateText(v *model.Verdict, active []*model.Finding) string {
+	quoted := make([]string, len(v.Rules))
+	for i, r := range v.Rules {
+		quoted[i] = fmt.Sprintf("%q", clean(r))
+	}
+	rules := strings.Join(quoted, " or ")
+	if v.Passed {
+		if len(quoted) == 0 {
+			return "gate: passed (no fail rules)"
+		}
+		return "gate: passed — no finding matches " + rules
+	}
+	// Count by the rule each marked finding fails; the verdict's own count stands in when none is marked.
+	by := map[string]int{}
+	var failed []string
+	for _, f := range active {
+		if f.FailedRule == "" {
+			continue
+		}
+		if by[f.FailedRule] == 0 {
+			failed = append(failed, f.FailedRule)
+		}
+		by[f.FailedRule]++
+	}
+	if len(failed) == 0 {
+		return fmt.Sprintf("gate: FAILED — %d %s %s", v.Failing, plural(v.Failing, "finding matches", "findings match"), rules)
+	}
+	slices.Sort(failed)
+	total := 0
+	parts := make([]string, len(failed))
+	for i, r := range failed {
+		total += by[r]
+		parts[i] = fmt.Sprintf("%q", clean(r))
+		if len(failed) > 1 {
+			parts[i] = fmt.Sprintf("%d %s", by[r], parts[i])
+		}
+	}
+	return fmt.Sprintf("gate: FAILED — %d %s (marked %s) %s %s", total, plural(total, "finding", "findings"), failMark,
+		plural(total, "matches", "match"), strings.Join(parts, ", "))
+}
+
+// expiredText describes an expired exception: "exception CVE-1 for qs (owner team-web, exceptions.yaml:10) expired
+// 2026-10-31: 1 finding counts again — renew or remove it".
+func expiredText(e model.ExpiredException) string {
+	what := clean(e.ID)
+	if e.Package != "" {
+		what += " for " + clean(e.Package)
+	}
+	s := fmt.Sprintf("exception %s (owner %s, %s) expired %s", what, clean(cmp.Or(e.Owner, "unknown")),
+		clean(cmp.Or(e.Source, "source unknown")), clean(e.Expires))
+	if e.Matches > 0 {
+		s += fmt.Sprintf(": %d %s again", e.Matches, plural(e.Matches, "finding counts", "findings count"))
+	} else {
+		s += " and matches nothing"
+	}
+	return s + " — renew or remove it"
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 // cdxVulnerabilities writes one CycloneDX vulnerability per id, affecting every package it was found in; the
