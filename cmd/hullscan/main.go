@@ -91,7 +91,7 @@ func newRootCmd() *cobra.Command {
 	for _, vc := range vulnCommands {
 		root.AddCommand(newVulnCmd(g, vc))
 	}
-	root.AddCommand(newSBOMScanCmd(g), newDBCmd(g))
+	root.AddCommand(newSBOMScanCmd(g), newDBCmd(g), newExceptionsCmd())
 	return root
 }
 

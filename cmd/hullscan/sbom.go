@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -61,8 +62,8 @@ TARGET is one of:
   hullscan sbom registry.example.com/app:1.4 --platform linux/arm64 --format cyclonedx -o app.cdx.json`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if !validFormat(format) {
-				return usageError{fmt.Errorf("--format %q: want one of %s", format, strings.Join(report.Formats(), ", "))}
+			if !slices.Contains(report.InventoryFormats(), format) {
+				return usageError{fmt.Errorf("--format %q: want one of %s (the others report vulnerabilities: use `hullscan image`)", format, strings.Join(report.InventoryFormats(), ", "))}
 			}
 			target, err := source.ParseTarget(args[0])
 			if err != nil {
@@ -87,7 +88,7 @@ TARGET is one of:
 		},
 	}
 	t.register(cmd)
-	cmd.Flags().StringVarP(&format, "format", "f", "table", "output format: "+strings.Join(report.Formats(), ", "))
+	cmd.Flags().StringVarP(&format, "format", "f", "table", "output format: "+strings.Join(report.InventoryFormats(), ", "))
 	cmd.Flags().StringVarP(&output, "output", "o", "", "write to this file instead of standard output")
 	return cmd
 }

@@ -1,14 +1,16 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/hullscan/hullscan/internal/gate"
 	"github.com/hullscan/hullscan/internal/match"
 	"github.com/hullscan/hullscan/internal/model"
 	"github.com/hullscan/hullscan/internal/report"
@@ -67,12 +69,13 @@ var vulnCommands = []vulnCommand{
 }
 
 // findingOptions are what every vulnerability command shares after it has an inventory: the database, matching,
-// the report and the gate.
+// the reports and the gate.
 type findingOptions struct {
 	db         dbOptions
 	gate       gateOptions
-	format     string
+	formats    []string
 	output     string
+	template   string
 	includeDev bool
 	skip, off  bool
 }
@@ -81,30 +84,112 @@ func (o *findingOptions) register(cmd *cobra.Command) {
 	o.db.register(cmd)
 	o.gate.register(cmd)
 	registerOfflineFlags(cmd, &o.skip, &o.off)
-	cmd.Flags().StringVarP(&o.format, "format", "f", "table", "output format: "+strings.Join(report.Formats(), ", "))
-	cmd.Flags().StringVarP(&o.output, "output", "o", "", "write to this file instead of standard output")
+	cmd.Flags().StringArrayVarP(&o.formats, "format", "f", nil, "report format: "+strings.Join(report.Formats(), ", ")+
+		"; repeat as FORMAT=FILE to write several reports in one run (default table)")
+	cmd.Flags().StringVarP(&o.output, "output", "o", "", "write the report whose --format has no =FILE here instead of standard output")
+	cmd.Flags().StringVar(&o.template, "template", "", "Go template for --format template: the text, or @FILE")
 	cmd.Flags().BoolVar(&o.includeDev, "include-dev", false, "also match development- and test-only dependencies")
 }
 
-// prepare checks the flags and opens the database: a missing one fails before minutes of scanning, not after.
-func (o *findingOptions) prepare(cmd *cobra.Command, g *globalOptions) ([]gate.Rule, *vulndb.DB, error) {
-	if !validFormat(o.format) {
-		return nil, nil, usageError{fmt.Errorf("--format %q: want one of %s", o.format, strings.Join(report.Formats(), ", "))}
+// reportOutput is one report to write: a format and a file ("" for standard output).
+type reportOutput struct{ format, path string }
+
+// outputs reads the --format values: "table", "sarif=out.sarif". At most one report goes to --output or
+// standard output; two reports to one file would overwrite each other, so that is refused too.
+func (o *findingOptions) outputs() ([]reportOutput, error) {
+	values := o.formats
+	if len(values) == 0 {
+		values = []string{report.FormatTable}
 	}
-	rules, err := o.gate.rules(cmd)
-	if err != nil {
-		return nil, nil, err
+	var outs []reportOutput
+	plain, files := 0, map[string]bool{}
+	for _, v := range values {
+		name, path, hasPath := strings.Cut(v, "=")
+		if !validFormat(name) {
+			return nil, usageError{fmt.Errorf("--format %q: want one of %s", name, strings.Join(report.Formats(), ", "))}
+		}
+		if hasPath && path == "" {
+			return nil, usageError{fmt.Errorf("--format %s=: the file name is empty", name)}
+		}
+		if !hasPath {
+			plain++
+			path = o.output
+		}
+		if path != "" {
+			abs, _ := filepath.Abs(path)
+			if files[abs] {
+				return nil, usageError{fmt.Errorf("--format %s: %s is written by another --format too", v, path)}
+			}
+			files[abs] = true
+		}
+		outs = append(outs, reportOutput{format: name, path: path})
 	}
-	db, err := o.db.open(g)
-	if err != nil {
-		return nil, nil, err
+	if plain > 1 {
+		return nil, usageError{fmt.Errorf("--format: %d formats without =FILE; only one report can go to %s", plain, cmpOr(o.output, "standard output"))}
 	}
-	return rules, db, nil
+	if plain == 0 && o.output != "" {
+		return nil, usageError{fmt.Errorf("--output %s: every --format names its own file", o.output)}
+	}
+	for _, out := range outs {
+		if out.format == report.FormatTemplate && o.template == "" {
+			return nil, usageError{fmt.Errorf("--format template needs --template (the text, or @FILE)")}
+		}
+	}
+	return outs, nil
 }
 
-// finish matches the inventory, writes the report whole, then applies the gate.
-func (o *findingOptions) finish(g *globalOptions, db *vulndb.DB, rules []gate.Rule, inv *model.Inventory) error {
-	m, err := match.Match(db, inv, match.Options{IncludeDev: o.includeDev})
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// templateText returns the --template text, reading @FILE.
+func (o *findingOptions) templateText() (string, error) {
+	if path, ok := strings.CutPrefix(o.template, "@"); ok {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return "", usageError{fmt.Errorf("--template: %w", err)}
+		}
+		return string(b), nil
+	}
+	return o.template, nil
+}
+
+// prepared is what a vulnerability command checked and opened before scanning.
+type prepared struct {
+	outputs  []reportOutput
+	template string
+	gate     *gateSetup
+	db       *vulndb.DB
+	now      time.Time
+}
+
+// prepare checks the flags, the policy, exceptions and VEX files, and opens the database: a mistake in any of them
+// fails before minutes of scanning, not after.
+func (o *findingOptions) prepare(cmd *cobra.Command, g *globalOptions) (*prepared, error) {
+	p := &prepared{now: time.Now()}
+	var err error
+	if p.outputs, err = o.outputs(); err != nil {
+		return nil, err
+	}
+	if p.template, err = o.templateText(); err != nil {
+		return nil, err
+	}
+	if p.gate, err = o.gate.load(cmd, p.now); err != nil {
+		return nil, err
+	}
+	if p.db, err = o.db.open(g); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// finish matches the inventory, applies the gate, writes every report whole, then turns the verdict into the
+// exit status.
+func (o *findingOptions) finish(g *globalOptions, p *prepared, inv *model.Inventory) error {
+	m, err := match.Match(p.db, inv, match.Options{IncludeDev: o.includeDev})
 	if err != nil {
 		return dbError{err}
 	}
@@ -113,12 +198,26 @@ func (o *findingOptions) finish(g *globalOptions, db *vulndb.DB, rules []gate.Ru
 			fmt.Fprintf(os.Stderr, "warning: %s\n", w)
 		}
 	}
-	if err := writeOutput(o.output, func(w io.Writer, color bool) error {
-		return report.Write(w, o.format, inv, report.Options{ToolVersion: toolVersion(), Color: color, Matches: m})
-	}); err != nil {
-		return err
+	p.gate.decide(inv, m, p.now)
+	opts := report.Options{ToolVersion: toolVersion(), Matches: m, ShowSuppressed: o.gate.showSuppressed, Template: p.template,
+		Now: func() time.Time { return p.now }}
+	for _, out := range p.outputs {
+		err := writeOutput(out.path, func(w io.Writer, color bool) error {
+			opts := opts
+			opts.Color = color
+			return report.Write(w, out.format, inv, opts)
+		})
+		switch {
+		case errors.Is(err, report.ErrNothingToWrite):
+			// An OpenVEX document of no suppressions would be invalid; say so rather than fail the scan.
+			fmt.Fprintf(os.Stderr, "warning: %s not written: %v\n", cmpOr(out.path, "the "+out.format+" report"), err)
+		case err != nil && out.format == report.FormatTemplate:
+			return usageError{err} // the template is the user's input
+		case err != nil:
+			return err
+		}
 	}
-	return o.gate.check(rules, m.Findings, g.quiet)
+	return o.gate.check(m)
 }
 
 func newVulnCmd(g *globalOptions, vc vulnCommand) *cobra.Command {
@@ -136,11 +235,11 @@ func newVulnCmd(g *globalOptions, vc vulnCommand) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			rules, db, err := o.prepare(cmd, g)
+			p, err := o.prepare(cmd, g)
 			if err != nil {
 				return err
 			}
-			defer db.Close()
+			defer p.db.Close()
 			opts := t.scanOptions(g)
 			var clear func()
 			opts.Progress, clear = g.progress()
@@ -149,7 +248,7 @@ func newVulnCmd(g *globalOptions, vc vulnCommand) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return o.finish(g, db, rules, inv)
+			return o.finish(g, p, inv)
 		},
 	}
 	t.register(cmd)
@@ -169,11 +268,11 @@ SBOMs from other tools are read from their purls.`,
   hullscan sbom-scan app.cdx.json --db hullscan.db`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			rules, db, err := o.prepare(cmd, g)
+			p, err := o.prepare(cmd, g)
 			if err != nil {
 				return err
 			}
-			defer db.Close()
+			defer p.db.Close()
 			f, err := os.Open(args[0])
 			if err != nil {
 				return usageError{err}
@@ -183,7 +282,7 @@ SBOMs from other tools are read from their purls.`,
 			if err != nil {
 				return usageError{err}
 			}
-			return o.finish(g, db, rules, inv)
+			return o.finish(g, p, inv)
 		},
 	}
 	o.register(cmd)

@@ -80,7 +80,7 @@ func TestImageScanFindings(t *testing.T) {
 	if r.code != 0 || !containsLine(r.stdout, "UNKNOWN", "CVE-2023-46218", "curl", "7.88.1-10", "7.88.1-10+deb12u5", "KEV+ransomware") {
 		t.Errorf("table (exit %d):\n%s", r.code, r.stdout)
 	}
-	if !strings.Contains(r.stdout, "1 vulnerabilities in 4 packages checked: 1 UNKNOWN (1 fixable, 1 KEV)") {
+	if !strings.Contains(r.stdout, "1 vulnerability in 4 packages checked: 1 UNKNOWN (1 fixable, 1 KEV)") {
 		t.Errorf("table summary:\n%s", r.stdout)
 	}
 	r = hullscan(t, "", "image", fx.archive, "--db", db, "--format", "cyclonedx", "-q")
