@@ -11,6 +11,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/hullscan/hullscan/internal/model"
+	"github.com/hullscan/hullscan/internal/vex"
 )
 
 // DefaultExceptionsFile is where a project keeps its exceptions when no --exceptions flag or policy names one.
@@ -261,29 +262,13 @@ func hasID(f *model.Finding, id string) bool {
 	return false
 }
 
-// purlCovers tells whether the pattern purl names the package purl: same type, namespace and name, and the same
-// version when the pattern gives one. Qualifiers (arch, distro) are ignored unless the pattern gives them.
+// purlCovers tells whether the pattern purl names the package purl, as vex.PURLCovers does.
 func purlCovers(pattern *packageurl.PackageURL, purl string) bool {
 	if purl == "" {
 		return false
 	}
 	p, err := packageurl.FromString(purl)
-	if err != nil {
-		return false
-	}
-	if !strings.EqualFold(p.Type, pattern.Type) || !strings.EqualFold(p.Namespace, pattern.Namespace) || !strings.EqualFold(p.Name, pattern.Name) {
-		return false
-	}
-	if pattern.Version != "" && p.Version != pattern.Version {
-		return false
-	}
-	have := p.Qualifiers.Map()
-	for k, v := range pattern.Qualifiers.Map() {
-		if have[k] != v {
-			return false
-		}
-	}
-	return true
+	return err == nil && vex.PURLCovers(*pattern, p)
 }
 
 // scopeNames are what a scope glob is matched against: the target's names and the finding's location, with and

@@ -96,11 +96,11 @@ func TestExceptionsSchema(t *testing.T) {
 		}
 	}
 	invalid := []string{
-		"exceptions:\n  - id: CVE-1\n    classification: accepted-risk\n    reason: r\n    expires: 2027-01-01\n",            // no owner
-		"exceptions:\n  - id: CVE-1\n    classification: accepted-risk\n    owner: o\n    reason: r\n",                        // no expires
-		"exceptions:\n  - id: CVE-1\n    classification: wontfix\n    owner: o\n    reason: r\n    expires: 2027-01-01\n",       // classification
+		"exceptions:\n  - id: CVE-1\n    classification: accepted-risk\n    reason: r\n    expires: 2027-01-01\n",              // no owner
+		"exceptions:\n  - id: CVE-1\n    classification: accepted-risk\n    owner: o\n    reason: r\n",                         // no expires
+		"exceptions:\n  - id: CVE-1\n    classification: wontfix\n    owner: o\n    reason: r\n    expires: 2027-01-01\n",      // classification
 		"exceptions:\n  - id: CVE-1\n    classification: accepted-risk\n    owner: o\n    reason: r\n    expiry: 2027-01-01\n", // typo
-		"exceptions:\n  - id: CVE-1\n    classification: accepted-risk\n    owner: o\n    reason: r\n    expires: soon\n",       // not a date
+		"exceptions:\n  - id: CVE-1\n    classification: accepted-risk\n    owner: o\n    reason: r\n    expires: soon\n",      // not a date
 		"exceptions:\n  - id: CVE-2021-*\n    classification: accepted-risk\n    owner: o\n    reason: r\n    expires: 2027-01-01\n",
 		"exceptions:\n  - id: CVE-1\n    classification: accepted-risk\n    owner: \" \"\n    reason: r\n    expires: 2027-01-01\n",
 		"exception: []\n",

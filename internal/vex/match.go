@@ -105,7 +105,7 @@ func isPackage(p Product, pkg pkgIdentity) bool {
 			return true
 		}
 		if pkg.purl != nil {
-			if u, ok := parsePURL(s); ok && purlCovers(u, *pkg.purl) {
+			if u, ok := parsePURL(s); ok && PURLCovers(u, *pkg.purl) {
 				return true
 			}
 		}
@@ -113,9 +113,11 @@ func isPackage(p Product, pkg pkgIdentity) bool {
 	return false
 }
 
-// purlCovers reports whether purl a (a product's) names package b: same type, namespace and name, and what a
-// gives of version, qualifiers and subpath equal in b.
-func purlCovers(a, b packageurl.PackageURL) bool {
+// PURLCovers reports whether purl a (a product's, or an exception's) names package b: same type, namespace and
+// name, and what a gives of version, qualifiers and subpath equal in b. The gate's exceptions and rules match
+// packages by the same rule as VEX products, so one statement and one exception about a purl cover the same
+// packages.
+func PURLCovers(a, b packageurl.PackageURL) bool {
 	if a.Type != b.Type || a.Namespace != b.Namespace || a.Name != b.Name {
 		return false
 	}
@@ -174,7 +176,7 @@ func sameArtefact(a, b string) bool {
 	}
 	ua, oka := parsePURL(a)
 	ub, okb := parsePURL(b)
-	return oka && okb && purlCovers(ua, ub)
+	return oka && okb && PURLCovers(ua, ub)
 }
 
 // digestOf finds the content digest an identity names: "sha256:…" itself, an image reference "…@sha256:…",
