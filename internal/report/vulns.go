@@ -599,7 +599,10 @@ func plural(n int, one, many string) string {
 }
 
 // cdxVulnerabilities writes one CycloneDX vulnerability per id, affecting every package it was found in; the
-// aliases are its references, the ratings every source's, the fix a recommendation.
+// aliases are its references, the ratings every source's, the fix a recommendation. A CycloneDX analysis (the VEX
+// part) belongs to the vulnerability as a whole, so packages whose finding is suppressed, each suppression kind
+// apart, get a vulnerability entry of their own carrying it: the BOM says which packages are affected and which
+// were declared not affected, by whom and why.
 func cdxVulnerabilities(m *model.Matches, refs map[string]string) []cdx.Vulnerability {
 	type acc struct {
 		v       cdx.Vulnerability
@@ -611,11 +614,18 @@ func cdxVulnerabilities(m *model.Matches, refs map[string]string) []cdx.Vulnerab
 	var order []string
 	for i := range m.Findings {
 		f := &m.Findings[i]
-		a, ok := byID[f.ID]
+		key, vref := f.ID, "vuln:"+f.ID
+		analysis := cdxAnalysis(f.Suppressed)
+		if analysis != nil {
+			key = f.ID + "\x00" + fmt.Sprint(*f.Suppressed)
+			vref = fmt.Sprintf("vuln:%s:%s:%s", f.ID, f.Suppressed.Kind, f.Suppressed.Classification)
+		}
+		a, ok := byID[key]
 		if !ok {
 			a = &acc{ratings: map[string]bool{}}
 			a.v = cdx.Vulnerability{
-				BOMRef:      "vuln:" + f.ID,
+				BOMRef:      vref,
+				Analysis:    analysis,
 				ID:          f.ID,
 				Source:      &cdx.Source{Name: sourceName(f.ID)},
 				Description: f.Title,
@@ -637,8 +647,8 @@ func cdxVulnerabilities(m *model.Matches, refs map[string]string) []cdx.Vulnerab
 			if len(advs) > 0 {
 				a.v.Advisories = &advs
 			}
-			byID[f.ID] = a
-			order = append(order, f.ID)
+			byID[key] = a
+			order = append(order, key)
 		}
 		for _, r := range f.Ratings {
 			key := fmt.Sprint(r)
@@ -675,7 +685,11 @@ func cdxVulnerabilities(m *model.Matches, refs map[string]string) []cdx.Vulnerab
 		if ref == "" {
 			ref = f.PackageID
 		}
-		a.affects = append(a.affects, cdx.Affects{Ref: ref, Range: &[]cdx.AffectedVersions{{Version: f.Installed, Status: cdx.VulnerabilityStatusAffected}}})
+		status := cdx.VulnerabilityStatusAffected
+		if analysis != nil && (analysis.State == cdx.IASNotAffected || analysis.State == cdx.IASResolved || analysis.State == cdx.IASFalsePositive) {
+			status = cdx.VulnerabilityStatusNotAffected
+		}
+		a.affects = append(a.affects, cdx.Affects{Ref: ref, Range: &[]cdx.AffectedVersions{{Version: f.Installed, Status: status}}})
 		switch f.Status {
 		case model.StatusFixed:
 			a.fixes = append(a.fixes, fmt.Sprintf("upgrade %s %s to %s", f.Package, f.Installed, f.FixedVersion))
@@ -694,6 +708,53 @@ func cdxVulnerabilities(m *model.Matches, refs map[string]string) []cdx.Vulnerab
 		out = append(out, a.v)
 	}
 	return out
+}
+
+// openVEXToCDX maps OpenVEX justifications to the nearest CycloneDX ones; the OpenVEX word stays in the detail.
+var openVEXToCDX = map[string]cdx.ImpactAnalysisJustification{
+	"component_not_present":                             cdx.IAJCodeNotPresent,
+	"vulnerable_code_not_present":                       cdx.IAJCodeNotPresent,
+	"vulnerable_code_not_in_execute_path":               cdx.IAJCodeNotReachable,
+	"vulnerable_code_cannot_be_controlled_by_adversary": cdx.IAJProtectedByMitigatingControl,
+	"inline_mitigations_already_exist":                  cdx.IAJProtectedByMitigatingControl,
+}
+
+var cdxJustifications = map[cdx.ImpactAnalysisJustification]bool{
+	cdx.IAJCodeNotPresent: true, cdx.IAJCodeNotReachable: true, cdx.IAJRequiresConfiguration: true, cdx.IAJRequiresDependency: true,
+	cdx.IAJRequiresEnvironment: true, cdx.IAJProtectedByCompiler: true, cdx.IAJProtectedAtRuntime: true,
+	cdx.IAJProtectedAtPerimeter: true, cdx.IAJProtectedByMitigatingControl: true,
+}
+
+// cdxAnalysis states a suppression as a CycloneDX impact analysis: VEX not_affected and fixed as not_affected
+// and resolved; a false-positive exception as false_positive; an accepted risk or a scheduled fix as exploitable
+// with the response will_not_fix (for now) or update — they are real, someone answers for them.
+func cdxAnalysis(s *model.Suppression) *cdx.VulnerabilityAnalysis {
+	if s == nil {
+		return nil
+	}
+	a := &cdx.VulnerabilityAnalysis{Detail: suppressionText(s)}
+	switch s.Classification {
+	case "not_affected":
+		a.State = cdx.IASNotAffected
+	case "fixed":
+		a.State = cdx.IASResolved
+	case "false-positive":
+		a.State = cdx.IASFalsePositive
+	case "accepted-risk":
+		a.State, a.Response = cdx.IASExploitable, &[]cdx.ImpactAnalysisResponse{cdx.IARWillNotFix}
+	case "fix-scheduled":
+		a.State, a.Response = cdx.IASExploitable, &[]cdx.ImpactAnalysisResponse{cdx.IARUpdate}
+	default:
+		a.State = cdx.IASInTriage
+	}
+	if a.State == cdx.IASNotAffected {
+		if j, ok := openVEXToCDX[s.Justification]; ok {
+			a.Justification = j
+		} else if cdxJustifications[cdx.ImpactAnalysisJustification(s.Justification)] {
+			a.Justification = cdx.ImpactAnalysisJustification(s.Justification)
+		}
+	}
+	return a
 }
 
 func dedupeStrings(s []string) []string {
