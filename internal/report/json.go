@@ -12,14 +12,14 @@ import (
 // renamed or changes meaning; new optional fields do not change it.
 const JSONSchemaVersion = "1"
 
-// The JSON format (also in docs/json-format.md). Keys marked "?" are left out when empty; arrays marked "[]"
-// are always present (empty rather than null).
+// The JSON format (also in docs/json-format.md; its JSON Schema is docs/schema/report.schema.json). Keys marked
+// "?" are left out when empty; arrays marked "[]" are always present (empty rather than null).
 //
 //	{
 //	  "schema_version": "1",
 //	  "tool":   {"name": "hullscan", "version"?: string},
 //	  "source": {
-//	    "kind": "docker-archive" | "oci-layout" | "registry" | "rootfs" | "directory",
+//	    "kind": "docker-archive" | "oci-layout" | "registry" | "rootfs" | "directory" | "sbom",
 //	    "name": string,                      // the target as given
 //	    "digest"?: string,                   // manifest digest
 //	    "image_id"?: string,                 // config digest
@@ -31,7 +31,7 @@ const JSONSchemaVersion = "1"
 //	                "distroless"?: true},
 //	  "packages": [] [{
 //	    "id": string,                        // stable across scans and transports of the same image
-//	    "ecosystem": "deb" | "apk" | "rpm",  // the purl type
+//	    "ecosystem": string,                 // the purl type, lower case: deb, apk, rpm, npm, pypi, golang, maven…
 //	    "name": string,
 //	    "version": string,                   // full version, epoch included ("1:2.3-4")
 //	    "arch"?: string,
@@ -42,33 +42,42 @@ const JSONSchemaVersion = "1"
 //	    "maintainer"?: string,
 //	    "location": string,                  // database file, absolute inside the scanned tree
 //	    "layer"?: layer,                     // the layer that introduced the package
-//	    "purl"?: string
+//	    "purl"?: string,
+//	    "dependency"?: "direct" | "transitive", "dev"?: true, "evidence"?: string,
+//	    "os_package"?: string                // "<ecosystem>:<name>" of the OS package that installed it
 //	  }],
-//	  "vulnerabilities"?: matches,           // image, fs and rootfs commands only
+//	  "vulnerabilities"?: matches,           // image, fs, rootfs and sbom-scan commands only
 //	  "warnings": [] [string]
 //	}
 //	matches = {
-//	  "findings": [] [finding],              // most severe first (severity, KEV, package, id)
+//	  "findings": [] [finding],              // most severe first (severity, KEV, package, installed version, id, location)
 //	  "database": {"path": string, "built": RFC 3339, "schema_version": int},
 //	  "checked": int,                        // packages looked up
 //	  "unchecked"?: [{"ecosystem": string, "reason": string, "packages": int}],
-//	  "skipped_dev"?: int, "skipped_os_owned"?: int, "warnings"?: [string]
+//	  "skipped_dev"?: int, "skipped_os_owned"?: int, "warnings"?: [string],
+//	  "gate"?: gate
 //	}
 //	finding = {
 //	  "id": string,                          // the CVE id where there is one
-//	  "aliases"?: [string], "advisories": [string],   // the database records that matched
+//	  "aliases"?: [string], "advisories": [string],   // the database records that matched (at least one)
 //	  "package_id": string,                  // the package's "id" above
 //	  "package": string, "ecosystem": string, "installed_version": string, "purl"?: string,
 //	  "location"?: string, "layer"?: layer,
 //	  "matched_as"?: string,                 // e.g. the source package a binary package was looked up as
-//	  "status": "fixed" | "not-fixed" | "wont-fix", "fixed_version"?: string,
+//	  "status": "fixed" | "not-fixed" | "wont-fix", "fixed_version"?: string,   // only with "fixed"
 //	  "severity": "UNKNOWN" | "LOW" | "MEDIUM" | "HIGH" | "CRITICAL", "severity_source"?: string,
 //	  "cvss_score"?: number, "cvss_vector"?: string,
 //	  "ratings"?: [{"source": string, "severity": string, "method"?: string, "score"?: number, "vector"?: string}],
-//	  "epss"?: {"score": number, "percentile": number, "date"?: string},
-//	  "kev"?: {"date_added": string, "due_date"?: string, "known_ransomware_use": bool},
-//	  "title"?: string, "published"?: RFC 3339, "references"?: [string]
+//	  "epss"?: {"score": number, "percentile": number, "date"?: "YYYY-MM-DD"},
+//	  "kev"?: {"date_added": "YYYY-MM-DD", "due_date"?: "YYYY-MM-DD", "known_ransomware_use": bool},
+//	  "title"?: string, "published"?: RFC 3339, "references"?: [string],
+//	  "suppressed"?: suppression, "failed_rule"?: string   // never both
 //	}
+//	suppression = {"kind": "exception" | "vex", "classification": string, "justification"?: string,
+//	               "reason"?: string, "owner"?: string, "expires"?: "YYYY-MM-DD", "source": string}
+//	gate = {"passed": bool, "rules": [string], "failing": int, "suppressed": int,
+//	        "expired_exceptions"?: [{"id": string, "package"?: string, "owner": string, "expires": "YYYY-MM-DD",
+//	                                 "source": string, "matches": int}]}
 //	layer = {"index": int (from 0), "digest"?: string, "diff_id"?: string, "created_by"?: string}
 //
 // packages are sorted by ecosystem, name, version, arch, location; warnings are sorted.
@@ -182,7 +191,14 @@ func writeJSON(w io.Writer, inv *model.Inventory, opts Options) error {
 		}
 		doc.Packages = append(doc.Packages, p)
 	}
-	doc.Vulnerabilities = opts.Matches
+	if m := opts.Matches; m != nil && m.Findings == nil {
+		// "findings" is documented as always an array: a caller's empty Matches must not write null.
+		c := *m
+		c.Findings = []model.Finding{}
+		doc.Vulnerabilities = &c
+	} else {
+		doc.Vulnerabilities = m
+	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
