@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"regexp"
 	"strings"
 
 	"github.com/hullscan/hullscan/internal/model"
@@ -23,8 +24,12 @@ type composerPackage struct {
 	License json.RawMessage `json:"license"`
 }
 
+// composerNameRE is Composer's package name, "vendor/package", loosened to the upper case old packages used
+// (Composer itself lower-cases them). Anything else, such as "psr/log/", names no package and has no purl.
+var composerNameRE = regexp.MustCompile(`^[A-Za-z0-9]([_.-]?[A-Za-z0-9]+)*/[A-Za-z0-9](([_.]|-{1,2})?[A-Za-z0-9]+)*$`)
+
 func (cp composerPackage) pkg(p string, dev bool) (model.Package, bool) {
-	if !isToken(cp.Name) || !isToken(cp.Version) {
+	if !composerNameRE.MatchString(cp.Name) || !isToken(cp.Version) {
 		return model.Package{}, false
 	}
 	// The version as Composer writes it ("v6.4.3", "1.2.0", "dev-main"): the purl and the advisories
