@@ -34,7 +34,10 @@ var vulnCommands = []vulnCommand{
 		short: "Scan a container image for vulnerabilities",
 		example: `  hullscan image app.tar
   hullscan image oci:./layout:1.0 --format json -o findings.json
-  hullscan image registry.example.com/app:1.4 --db hullscan.db --format cyclonedx -o app.cdx.json`,
+  hullscan image registry.example.com/app:1.4 --db hullscan.db --format cyclonedx -o app.cdx.json
+  hullscan image app.tar --format table --format sarif=hullscan.sarif --format junit=junit.xml
+  hullscan image app.tar --policy hullscan.yaml --exceptions .hullscan/exceptions.yaml --vex app.openvex.json
+  hullscan image app.tar --severity HIGH,CRITICAL --fixable --exit-code 3`,
 		target: func(arg string) (source.Target, error) {
 			t, err := source.ParseTarget(arg)
 			if err == nil && (t.Kind == source.Directory || t.Kind == source.RootFS) {
