@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -297,5 +298,51 @@ func TestOpenVEXOutput(t *testing.T) {
 	r = hullscan(t, dir, "image", image, "--db", db, "-q", "--format", "openvex="+none)
 	if _, err := os.Stat(none); r.code != 1 || !os.IsNotExist(err) || !strings.Contains(r.stderr, "not written: report: openvex: nothing to write") {
 		t.Errorf("no suppressions: exit %d, file %v\n%s", r.code, err, r.stderr)
+	}
+}
+
+// TestOutputToDevicesAndLinks: a report written to a named pipe (as to /dev/null or /dev/stdout) goes through it
+// and leaves it a pipe — renaming a temporary file over it would replace a device with a file — and a report
+// written through a symlink lands in the file the link points at, the link kept.
+func TestOutputToDevicesAndLinks(t *testing.T) {
+	fx := getFixture(t)
+	db := buildTestDB(t)
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "pipe")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	got := make(chan []byte, 1)
+	go func() {
+		b, _ := os.ReadFile(fifo) // blocks until hullscan opens the pipe, then reads to its end
+		got <- b
+	}()
+	// (Not /dev/null itself: a regression would replace the machine's /dev/null.)
+	r := hullscan(t, dir, "image", fx.archive, "--db", db, "-q", "--format", "json="+fifo)
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+	if info, err := os.Lstat(fifo); err != nil || info.Mode()&os.ModeNamedPipe == 0 {
+		t.Fatalf("the pipe was replaced by a file: %v %v", info.Mode(), err)
+	}
+	select {
+	case b := <-got:
+		if !strings.Contains(string(b), `"schema_version"`) {
+			t.Errorf("the pipe did not carry the report: %.200s", b)
+		}
+	case <-time.After(10 * time.Second):
+		t.Error("nothing was written to the pipe")
+	}
+
+	target := filepath.Join(dir, "reports", "out.json")
+	writeFile(t, target, []byte("old"))
+	link := filepath.Join(dir, "latest.json")
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+	r = hullscan(t, dir, "image", fx.archive, "--db", db, "-q", "--format", "json", "-o", link)
+	b, _ := os.ReadFile(target)
+	if info, err := os.Lstat(link); r.code != 0 || err != nil || info.Mode()&os.ModeSymlink == 0 || !strings.Contains(string(b), `"schema_version"`) {
+		t.Errorf("symlink output: exit %d, link %v %v, target %.100q", r.code, info.Mode(), err, b)
 	}
 }

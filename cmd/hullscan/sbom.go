@@ -103,10 +103,23 @@ func validFormat(f string) bool {
 }
 
 // writeOutput writes to the named file (whole, via a temp file and rename, so a failed run never leaves half a
-// report where CI expects one) or to standard output, with colour only on a terminal.
+// report where CI expects one) or to standard output, with colour only on a terminal. A path that is not a regular
+// file (/dev/null, /dev/stdout, a named pipe) is written in place: renaming over it would replace the device. A
+// symlink is followed, so the file it points at gets the report and the link stays.
 func writeOutput(path string, write func(w io.Writer, color bool) error) error {
 	if path == "" {
 		return write(os.Stdout, term.IsTerminal(int(os.Stdout.Fd())) && os.Getenv("NO_COLOR") == "")
+	}
+	if info, err := os.Stat(path); err == nil {
+		if info.IsDir() {
+			return usageError{fmt.Errorf("--output %s: is a directory", path)}
+		}
+		if !info.Mode().IsRegular() {
+			return writeInPlace(path, write)
+		}
+		if resolved, err := filepath.EvalSymlinks(path); err == nil {
+			path = resolved
+		}
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".hullscan-*")
 	if err != nil {
@@ -122,6 +135,23 @@ func writeOutput(path string, write func(w io.Writer, color bool) error) error {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
+
+// writeInPlace writes to a device or pipe. The report is rendered in memory first (report.Write does), so a
+// failure still writes nothing.
+func writeInPlace(path string, write func(w io.Writer, color bool) error) error {
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		return usageError{fmt.Errorf("--output %s: %w", path, err)}
+	}
+	if err := write(f, false); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil

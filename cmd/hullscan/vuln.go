@@ -118,7 +118,8 @@ func (o *findingOptions) outputs() ([]reportOutput, error) {
 			plain++
 			path = o.output
 		}
-		if path != "" {
+		if info, err := os.Stat(path); path != "" && (err != nil || info.Mode().IsRegular()) {
+			// Two reports renamed onto one file would lose one; a device such as /dev/null may take several.
 			abs, _ := filepath.Abs(path)
 			if files[abs] {
 				return nil, usageError{fmt.Errorf("--format %s: %s is written by another --format too", v, path)}
