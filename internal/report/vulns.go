@@ -84,13 +84,18 @@ func writeVulnTable(w io.Writer, inv *model.Inventory, opts Options) error {
 	truncated := l.cut
 	image := isImage(inv.Source)
 
-	if lines, more, failing := fixFirst(active, image); len(lines) > 0 {
-		t.line("")
-		if failing {
-			t.styled("Fix first: these fail the gate", ansiBold)
-		} else {
-			t.styled("Fix first: fixable CRITICAL and HIGH findings", ansiBold)
+	// What to do first: the upgrades that clear the gate, then the fixable CRITICAL and HIGH findings that do not
+	// fail it (the next thing a team should do), in one budget of fixFirstMax lines.
+	failingPick, nextPick := fixFirstPicks(active)
+	budget := fixFirstMax
+	block := func(title string, pick []*model.Finding) {
+		lines, more := fixFirst(pick, image, budget)
+		if len(lines) == 0 {
+			return
 		}
+		budget -= len(lines)
+		t.line("")
+		t.styled(title, ansiBold)
 		for _, s := range lines {
 			s, cut := truncate(s, tableMaxLine-len(rowIndent))
 			truncated = truncated || cut
@@ -99,6 +104,14 @@ func writeVulnTable(w io.Writer, inv *model.Inventory, opts Options) error {
 		if more > 0 {
 			t.line(fmt.Sprintf("%sand %d more %s below", rowIndent, more, plural(more, "package", "packages")))
 		}
+	}
+	if len(failingPick) > 0 {
+		block("Fix first: these fail the gate", failingPick)
+		if budget > 0 {
+			block("Then: fixable CRITICAL and HIGH findings", nextPick)
+		}
+	} else {
+		block("Fix first: fixable CRITICAL and HIGH findings", nextPick)
 	}
 
 	for _, s := range groupSections(active) {
@@ -325,31 +338,16 @@ func shortDigest(d string) string {
 	return algo + ":" + hex[:12]
 }
 
-// fixFirst returns the "Fix first" lines: one per package upgrade, for the findings that fail the gate or, when
-// none fails, for the fixable CRITICAL and HIGH ones; at most fixFirstMax lines, and how many more there are.
-// active must be sorted by compareUrgency: the lines come out most urgent first.
+// fixFirst returns the lines of a "Fix first" block: one per package upgrade of the picked findings (see
+// fixFirstPicks), at most max lines, and how many more there are. pick must be sorted by compareUrgency: the
+// lines come out most urgent first.
 //
 // An upgrade that fixes several findings is one line. Their fixed versions can differ, and report has no
 // version ordering (each ecosystem has its own rules, in the matcher), so no "highest" version is picked: the
 // line names each distinct fixed version with the ids it fixes, the most urgent first —
 // "lodash 4.17.15 → 4.17.21 fixes CVE-2021-23337; → 4.17.20 fixes CVE-2020-8203". Guessing a maximum with the
 // wrong rules would send people to a version that does not fix everything.
-func fixFirst(active []*model.Finding, image bool) (lines []string, more int, failing bool) {
-	var pick []*model.Finding
-	for _, f := range active {
-		if f.FailedRule != "" {
-			pick = append(pick, f)
-		}
-	}
-	failing = len(pick) > 0
-	if !failing {
-		for _, f := range active {
-			if f.Status == model.StatusFixed && model.SeverityRank(f.Severity) >= model.SeverityRank(model.SeverityHigh) {
-				pick = append(pick, f)
-			}
-		}
-	}
-
+func fixFirst(pick []*model.Finding, image bool, max int) (lines []string, more int) {
 	type target struct {
 		f   *model.Finding // the most urgent finding with this fix
 		ids []string
@@ -380,9 +378,9 @@ func fixFirst(active []*model.Finding, image bool) (lines []string, more int, fa
 			tg.ids = append(tg.ids, f.ID)
 		}
 	}
-	if len(ups) > fixFirstMax {
-		more = len(ups) - fixFirstMax
-		ups = ups[:fixFirstMax]
+	if len(ups) > max {
+		more = len(ups) - max
+		ups = ups[:max]
 	}
 	for _, u := range ups {
 		var parts []string
@@ -404,7 +402,21 @@ func fixFirst(active []*model.Finding, image bool) (lines []string, more int, fa
 		s := clean(u.f.Package) + " " + clean(u.f.Installed) + sep + strings.Join(parts, "; ")
 		lines = append(lines, s+" ("+fixWhere(u.f, image)+")")
 	}
-	return lines, more, failing
+	return lines, more
+}
+
+// fixFirstPicks splits the unsuppressed findings into those that fail the gate and the fixable CRITICAL and HIGH
+// ones that do not.
+func fixFirstPicks(active []*model.Finding) (failing, next []*model.Finding) {
+	for _, f := range active {
+		switch {
+		case f.FailedRule != "":
+			failing = append(failing, f)
+		case f.Status == model.StatusFixed && model.SeverityRank(f.Severity) >= model.SeverityRank(model.SeverityHigh):
+			next = append(next, f)
+		}
+	}
+	return failing, next
 }
 
 // idList names at most fixFirstIDs ids, and how many more.

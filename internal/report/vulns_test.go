@@ -208,6 +208,7 @@ func TestFixFirst(t *testing.T) {
 		findings []model.Finding
 		heading  string
 		want     []string
+		then     []string // the "Then" block after a failing one
 	}{{
 		name: "CVEs fixed by one upgrade make one line",
 		findings: []model.Finding{
@@ -274,6 +275,16 @@ func TestFixFirst(t *testing.T) {
 			"and 2 more packages below",
 		},
 	}, {
+		name: "after what fails, the fixable CRITICAL and HIGH findings that do not",
+		findings: []model.Finding{
+			fail(finding("CVE-1", "minimist", model.SeverityCritical, 3, "/l"), "1.2.6"),
+			finding("CVE-2", "lodash", model.SeverityHigh, 3, "/l"),
+			finding("CVE-3", "semver", model.SeverityMedium, 3, "/l"),
+		},
+		heading: "Fix first: these fail the gate",
+		want:    []string{"minimist 1.0 → 1.2.6 fixes CVE-1 (layer 3 COPY app3 /app, /l)"},
+		then:    []string{"lodash 1.0 → 2.0 fixes CVE-2 (layer 3 COPY app3 /app, /l)"},
+	}, {
 		name:     "nothing to fix first: no block",
 		findings: []model.Finding{finding("CVE-1", "med", model.SeverityMedium, 1, "/a")},
 	}} {
@@ -298,6 +309,20 @@ func TestFixFirst(t *testing.T) {
 			}
 			if !slices.Equal(got, tc.want) {
 				t.Errorf("lines:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tc.want, "\n"))
+			}
+			if tc.then != nil {
+				i := strings.Index(out, "\nThen: fixable CRITICAL and HIGH findings\n")
+				if i < 0 {
+					t.Fatalf("no Then block:\n%s", out)
+				}
+				block := strings.SplitN(out[i+1:], "\n\n", 2)[0]
+				var then []string
+				for _, l := range strings.Split(block, "\n")[1:] {
+					then = append(then, strings.TrimPrefix(l, rowIndent))
+				}
+				if !slices.Equal(then, tc.then) {
+					t.Errorf("Then lines:\n%s\nwant:\n%s", strings.Join(then, "\n"), strings.Join(tc.then, "\n"))
+				}
 			}
 		})
 	}
