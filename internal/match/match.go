@@ -170,8 +170,39 @@ func (m *matcher) pkg(p *model.Package, q query, os *model.OS) error {
 			return err
 		}
 	}
+	m.upgradeTo(p, q, findings)
 	m.res.Findings = append(m.res.Findings, findings...)
 	return nil
+}
+
+// upgradeTo sets, on each fixed finding of one package, the highest of their fixed versions under the
+// ecosystem's ordering: the one upgrade that leaves every fixable finding. Versions that do not compare leave it
+// unset, rather than guessed.
+func (m *matcher) upgradeTo(p *model.Package, q query, fs []model.Finding) {
+	best := ""
+	for i := range fs {
+		f := &fs[i]
+		if f.Status != model.StatusFixed || f.FixedVersion == "" {
+			continue
+		}
+		if best == "" {
+			best = f.FixedVersion
+			continue
+		}
+		c, err := compareIn("ECOSYSTEM", q.base, f.FixedVersion, best)
+		if err != nil {
+			m.res.Warnings = append(m.res.Warnings, fmt.Sprintf("%s %s (%s): fixed versions %s and %s do not compare: %v", p.Name, p.Version, p.Location, f.FixedVersion, best, err))
+			return
+		}
+		if c > 0 {
+			best = f.FixedVersion
+		}
+	}
+	for i := range fs {
+		if fs[i].Status == model.StatusFixed && fs[i].FixedVersion != "" {
+			fs[i].UpgradeTo = best
+		}
+	}
 }
 
 // cves lists the CVE ids among an advisory's id and aliases.

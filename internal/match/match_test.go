@@ -150,3 +150,42 @@ func TestMatchAlpineOriginAndBranch(t *testing.T) {
 		t.Errorf("findings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// TestUpgradeTo: every fixed finding of a package names the one upgrade that fixes them all, the highest fixed
+// version in the ecosystem's ordering (4.17.10 is above 4.17.9, "1.0.0" above "1.0.0-rc.1"; dpkg's ~ sorts
+// before the release), and findings without a fix name none.
+func TestUpgradeTo(t *testing.T) {
+	db := vulndbtest.Build(t, []any{
+		vulndbtest.Record("GHSA-0001", []string{"CVE-2020-1"}, "npm", "lodash", "introduced", "0", "fixed", "4.17.9"),
+		vulndbtest.Record("GHSA-0002", []string{"CVE-2020-2"}, "npm", "lodash", "introduced", "0", "fixed", "4.17.10"),
+		vulndbtest.Record("GHSA-0003", []string{"CVE-2020-3"}, "npm", "lodash", "introduced", "0"),
+		vulndbtest.Record("GHSA-0004", []string{"CVE-2020-4"}, "npm", "x", "introduced", "0", "fixed", "1.0.0-rc.1"),
+		vulndbtest.Record("GHSA-0005", []string{"CVE-2020-5"}, "npm", "x", "introduced", "0", "fixed", "1.0.0"),
+		vulndbtest.Record("DSA-0001-1", []string{"CVE-2020-6"}, "Debian:12", "openssl", "introduced", "0", "fixed", "3.0.11-1~deb12u2"),
+		vulndbtest.Record("DSA-0002-1", []string{"CVE-2020-7"}, "Debian:12", "openssl", "introduced", "0", "fixed", "3.0.11-1~deb12u10"),
+		vulndbtest.Record("DSA-0003-1", []string{"CVE-2020-8"}, "Debian:12", "openssl", "introduced", "0", "fixed", "3.0.11-1"),
+	}, nil)
+	deb := pkg(model.Deb, "libssl3", "3.0.10-1")
+	deb.SourceName = "openssl"
+	inv := &model.Inventory{
+		OS:       &model.OS{Family: "debian", Version: "12"},
+		Packages: []model.Package{pkg(model.NPM, "lodash", "4.17.5"), pkg(model.NPM, "x", "0.9.0"), deb},
+	}
+	res, err := Match(db, inv, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"CVE-2020-1": "4.17.10", "CVE-2020-2": "4.17.10", "CVE-2020-3": "",
+		"CVE-2020-4": "1.0.0", "CVE-2020-5": "1.0.0",
+		"CVE-2020-6": "3.0.11-1", "CVE-2020-7": "3.0.11-1", "CVE-2020-8": "3.0.11-1",
+	}
+	if len(res.Findings) != len(want) {
+		t.Fatalf("findings %v", summary(res.Findings))
+	}
+	for _, f := range res.Findings {
+		if f.UpgradeTo != want[f.ID] {
+			t.Errorf("%s %s: upgrade to %q, want %q", f.Package, f.ID, f.UpgradeTo, want[f.ID])
+		}
+	}
+}

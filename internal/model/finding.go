@@ -84,6 +84,10 @@ type Finding struct {
 
 	Status       FixStatus `json:"status"`
 	FixedVersion string    `json:"fixed_version,omitempty"`
+	// UpgradeTo is the version to upgrade the package to for every fixable finding it has: the highest of their
+	// fixed versions in the ecosystem's own ordering. It is on each fixed finding of the package, so a report can
+	// say "lodash 4.17.15 → 4.17.21 fixes A, B" without knowing how versions compare.
+	UpgradeTo string `json:"upgrade_to,omitempty"`
 
 	Severity       Severity `json:"severity"`
 	SeveritySource string   `json:"severity_source,omitempty"`

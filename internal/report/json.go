@@ -65,6 +65,7 @@ const JSONSchemaVersion = "1"
 //	  "location"?: string, "layer"?: layer,
 //	  "matched_as"?: string,                 // e.g. the source package a binary package was looked up as
 //	  "status": "fixed" | "not-fixed" | "wont-fix", "fixed_version"?: string,   // only with "fixed"
+//	  "upgrade_to"?: string,                 // the one upgrade that fixes all the package's fixable findings
 //	  "severity": "UNKNOWN" | "LOW" | "MEDIUM" | "HIGH" | "CRITICAL", "severity_source"?: string,
 //	  "cvss_score"?: number, "cvss_vector"?: string,
 //	  "ratings"?: [{"source": string, "severity": string, "method"?: string, "score"?: number, "vector"?: string}],

@@ -89,7 +89,7 @@ func writeVulnTable(w io.Writer, inv *model.Inventory, opts Options) error {
 	failingPick, nextPick := fixFirstPicks(active)
 	budget := fixFirstMax
 	block := func(title string, pick []*model.Finding) {
-		lines, more := fixFirst(pick, image, budget)
+		lines, more := fixFirst(pick, active, image, budget)
 		if len(lines) == 0 {
 			return
 		}
@@ -342,35 +342,54 @@ func shortDigest(d string) string {
 // fixFirstPicks), at most max lines, and how many more there are. pick must be sorted by compareUrgency: the
 // lines come out most urgent first.
 //
-// An upgrade that fixes several findings is one line. Their fixed versions can differ, and report has no
-// version ordering (each ecosystem has its own rules, in the matcher), so no "highest" version is picked: the
-// line names each distinct fixed version with the ids it fixes, the most urgent first —
-// "lodash 4.17.15 → 4.17.21 fixes CVE-2021-23337; → 4.17.20 fixes CVE-2020-8203". Guessing a maximum with the
-// wrong rules would send people to a version that does not fix everything.
-func fixFirst(pick []*model.Finding, image bool, max int) (lines []string, more int) {
+// An upgrade that fixes several findings is one line. Their fixed versions can differ; report has no version
+// ordering (each ecosystem has its own rules, in the matcher), so it uses the matcher's UpgradeTo, the highest of
+// them: "lodash 4.17.15 → 4.17.21 fixes CVE-2021-23337, CVE-2020-8203". Findings without it (from another
+// matcher, or whose versions did not compare) name each distinct fixed version with the ids it fixes, the most
+// urgent first, rather than guess a maximum with the wrong rules.
+func fixFirst(pick, active []*model.Finding, image bool, max int) (lines []string, more int) {
 	type target struct {
-		f   *model.Finding // the most urgent finding with this fix
-		ids []string
+		f       *model.Finding // the most urgent finding with this fix
+		version string         // the version to upgrade to
+		ids     []string
 	}
 	type upgrade struct {
 		f       *model.Finding // the most urgent finding of the package
 		targets []*target
 		byKey   map[string]*target
 	}
+	pkgKey := func(f *model.Finding) string {
+		return strings.Join([]string{string(f.Ecosystem), f.Package, f.Installed, f.Location, layerKey(f.Layer)}, "\x00")
+	}
+	// The other findings the same upgrade fixes (lower in urgency, not picked) are counted, so the line does
+	// not make a larger upgrade look arbitrary: "→ 1.6.0 fixes CVE-2021-3749 and 1 more finding".
+	picked := map[*model.Finding]bool{}
+	for _, f := range pick {
+		picked[f] = true
+	}
+	alsoFixed := map[string]int{}
+	for _, f := range active {
+		if !picked[f] && f.Status == model.StatusFixed && f.UpgradeTo != "" {
+			alsoFixed[pkgKey(f)+"\x00"+f.UpgradeTo]++
+		}
+	}
 	byPkg := map[string]*upgrade{}
 	var ups []*upgrade
 	for _, f := range pick {
-		k := strings.Join([]string{string(f.Ecosystem), f.Package, f.Installed, f.Location, layerKey(f.Layer)}, "\x00")
+		k := pkgKey(f)
 		u := byPkg[k]
 		if u == nil {
 			u = &upgrade{f: f, byKey: map[string]*target{}}
 			byPkg[k] = u
 			ups = append(ups, u)
 		}
-		tk := string(f.Status) + "\x00" + f.FixedVersion
+		// The matcher names the one upgrade that fixes every fixable finding of the package (UpgradeTo); without
+		// it each fixed version stands alone.
+		version := cmp.Or(f.UpgradeTo, f.FixedVersion)
+		tk := string(f.Status) + "\x00" + version
 		tg := u.byKey[tk]
 		if tg == nil {
-			tg = &target{f: f}
+			tg = &target{f: f, version: version}
 			u.byKey[tk] = tg
 			u.targets = append(u.targets, tg)
 		}
@@ -388,7 +407,11 @@ func fixFirst(pick []*model.Finding, image bool, max int) (lines []string, more 
 			ids := idList(tg.ids)
 			switch tg.f.Status {
 			case model.StatusFixed:
-				parts = append(parts, "→ "+clean(tg.f.FixedVersion)+" fixes "+ids)
+				part := "→ " + clean(tg.version) + " fixes " + ids
+				if n := alsoFixed[pkgKey(tg.f)+"\x00"+tg.f.UpgradeTo]; tg.f.UpgradeTo != "" && n > 0 {
+					part += fmt.Sprintf(" and %d more %s", n, plural(n, "finding", "findings"))
+				}
+				parts = append(parts, part)
 			case model.StatusWontFix:
 				parts = append(parts, "will not be fixed: "+ids)
 			default:

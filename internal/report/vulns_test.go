@@ -228,6 +228,38 @@ func TestFixFirst(t *testing.T) {
 		heading: "Fix first: these fail the gate",
 		want:    []string{"lodash 1.0 → 4.17.21 fixes CVE-B, CVE-C; → 4.17.20 fixes CVE-A (layer 3 COPY app3 /app, /l)"},
 	}, {
+		name: "the matcher's upgrade that fixes them all makes one target",
+		findings: []model.Finding{
+			func() model.Finding {
+				f := fail(finding("CVE-A", "lodash", model.SeverityHigh, 3, "/l"), "4.17.20")
+				f.UpgradeTo = "4.17.21"
+				return f
+			}(),
+			func() model.Finding {
+				f := fail(finding("CVE-B", "lodash", model.SeverityCritical, 3, "/l"), "4.17.21")
+				f.UpgradeTo = "4.17.21"
+				return f
+			}(),
+		},
+		heading: "Fix first: these fail the gate",
+		want:    []string{"lodash 1.0 → 4.17.21 fixes CVE-B, CVE-A (layer 3 COPY app3 /app, /l)"},
+	}, {
+		name: "lower findings the same upgrade fixes are counted",
+		findings: []model.Finding{
+			func() model.Finding {
+				f := finding("CVE-H", "axios", model.SeverityHigh, 3, "/l")
+				f.FixedVersion, f.UpgradeTo = "0.21.2", "1.6.0"
+				return f
+			}(),
+			func() model.Finding {
+				f := finding("CVE-M", "axios", model.SeverityMedium, 3, "/l")
+				f.FixedVersion, f.UpgradeTo = "1.6.0", "1.6.0"
+				return f
+			}(),
+		},
+		heading: "Fix first: fixable CRITICAL and HIGH findings",
+		want:    []string{"axios 1.0 → 1.6.0 fixes CVE-H and 1 more finding (layer 3 COPY app3 /app, /l)"},
+	}, {
 		name: "the same package at two locations is two upgrades; no fix is said",
 		findings: []model.Finding{
 			fail(finding("CVE-A", "qs", model.SeverityHigh, 1, "/x"), "2.0"),
