@@ -18,6 +18,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hullscan/hullscan/internal/gate"
+	"github.com/hullscan/hullscan/internal/model"
 )
 
 // exceptionsFileOptions find the exceptions file and the lifetimes it is checked against: --file, else the
@@ -77,20 +78,29 @@ lets editors check it.`,
 }
 
 func newExceptionsLintCmd() *cobra.Command {
-	var o exceptionsFileOptions
-	var soon int
+	var (
+		o       exceptionsFileOptions
+		soon    int
+		reports []string
+	)
 	cmd := &cobra.Command{
 		Use:   "lint",
-		Short: "Check the exceptions file: every error with its line; expired and soon-expiring entries as warnings",
-		Args:  cobra.NoArgs,
+		Short: "Check the exceptions file: every error with its line; expired, soon-expiring and (with --report) unused entries",
+		Example: `  hullscan exceptions lint
+  hullscan image app.tar --format json=app.json; hullscan exceptions lint --report app.json`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			now := time.Now()
 			x, err := o.load(now)
 			if err != nil {
 				return err
 			}
+			scans, err := readScanReports(reports)
+			if err != nil {
+				return err
+			}
 			w := cmd.OutOrStdout()
-			expired, expiring := 0, 0
+			expired, expiring, unused := 0, 0, 0
 			for i := range x.Entries {
 				e := &x.Entries[i]
 				switch left := daysLeft(e, now); {
@@ -101,14 +111,67 @@ func newExceptionsLintCmd() *cobra.Command {
 					expiring++
 					fmt.Fprintf(w, "%s: note: %s (owner %s) expires in %d day(s), on %s\n", e.Where(), e.ID, e.Owner, left, e.ExpiresText())
 				}
+				if len(scans) > 0 && !usedIn(e, scans) {
+					unused++
+					fmt.Fprintf(w, "%s: note: %s (owner %s) matches no finding in the %d report(s) given: remove it if the vulnerability is gone everywhere it is scoped to\n",
+						e.Where(), e.ID, e.Owner, len(scans))
+				}
 			}
-			fmt.Fprintf(w, "%s: %d exception(s), %d expired, %d expiring within %d days\n", x.File, len(x.Entries), expired, expiring, soon)
+			fmt.Fprintf(w, "%s: %d exception(s), %d expired, %d expiring within %d days", x.File, len(x.Entries), expired, expiring, soon)
+			if len(scans) > 0 {
+				fmt.Fprintf(w, ", %d matching no finding in %d report(s)", unused, len(scans))
+			}
+			fmt.Fprintln(w)
 			return nil
 		},
 	}
 	o.register(cmd)
 	cmd.Flags().IntVar(&soon, "warn-days", 14, "note entries that expire within this many days")
+	cmd.Flags().StringArrayVar(&reports, "report", nil, "a JSON report of a scan (--format json); entries matching no finding in any report are noted (repeatable)")
 	return cmd
+}
+
+// scanReport is the part of a JSON report (--format json) lint reads: the target and its findings.
+type scanReport struct {
+	source   model.Source
+	findings []model.Finding
+}
+
+func readScanReports(paths []string) ([]scanReport, error) {
+	var out []scanReport
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return nil, usageError{fmt.Errorf("--report: %w", err)}
+		}
+		var doc struct {
+			Source          model.Source
+			Vulnerabilities *struct {
+				Findings []model.Finding
+			}
+		}
+		if err := json.Unmarshal(b, &doc); err != nil {
+			return nil, usageError{fmt.Errorf("--report %s: not a hullscan JSON report: %w", p, err)}
+		}
+		if doc.Vulnerabilities == nil {
+			return nil, usageError{fmt.Errorf("--report %s: no vulnerabilities section (write it with hullscan image|fs|rootfs|sbom-scan --format json)", p)}
+		}
+		out = append(out, scanReport{source: doc.Source, findings: doc.Vulnerabilities.Findings})
+	}
+	return out, nil
+}
+
+// usedIn tells whether the exception covers a finding of any report, suppressed by it or not.
+func usedIn(e *gate.Exception, scans []scanReport) bool {
+	for _, s := range scans {
+		names := gate.TargetNames(s.source)
+		for i := range s.findings {
+			if e.Matches(&s.findings[i], names) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func daysLeft(e *gate.Exception, now time.Time) int {

@@ -346,3 +346,38 @@ func TestOutputToDevicesAndLinks(t *testing.T) {
 		t.Errorf("symlink output: exit %d, link %v %v, target %.100q", r.code, info.Mode(), err, b)
 	}
 }
+
+// TestExceptionsLintUnused: given the JSON reports of scans, lint notes the exceptions that match no finding in
+// any of them, whether the gate suppressed it or not.
+func TestExceptionsLintUnused(t *testing.T) {
+	image, db := appFixture(t)
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, ".hullscan", "exceptions.yaml"), []byte("exceptions:\n"+
+		"  - id: GHSA-xvch-5gv4-984h\n    classification: accepted-risk\n    owner: team-payments\n    reason: r\n    expires: "+inDays(30)+"\n"+
+		"  - id: CVE-2019-10744\n    package: lodash\n    classification: fix-scheduled\n    owner: team-web\n    reason: gone since 4.17.12\n    expires: "+inDays(20)+"\n"+
+		"  - id: CVE-2021-44906\n    scope: [\"registry.example.com/billing/*\"]\n    classification: accepted-risk\n    owner: team-billing\n    reason: r\n    expires: "+inDays(30)+"\n"))
+	if r := hullscan(t, dir, "image", image, "--db", db, "-q", "--format", "json=app.json"); r.code != 0 {
+		t.Fatalf("scan: exit %d\n%s", r.code, r.stderr)
+	}
+	r := hullscan(t, dir, "exceptions", "lint", "--report", "app.json")
+	if r.code != 0 {
+		t.Fatalf("lint: exit %d\n%s", r.code, r.stderr)
+	}
+	for _, want := range []string{
+		".hullscan/exceptions.yaml:7: note: CVE-2019-10744 (owner team-web) matches no finding in the 1 report(s) given",
+		".hullscan/exceptions.yaml:13: note: CVE-2021-44906 (owner team-billing) matches no finding", // scoped to another repository
+		"3 exception(s), 0 expired, 0 expiring within 14 days, 2 matching no finding in 1 report(s)",
+	} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("lint output lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	if strings.Contains(r.stdout, "yaml:2: note") {
+		t.Errorf("the exception in use is noted as unused:\n%s", r.stdout)
+	}
+	for _, bad := range [][]string{{"--report", "nope.json"}, {"--report", ".hullscan/exceptions.yaml"}} {
+		if r := hullscan(t, dir, append([]string{"exceptions", "lint"}, bad...)...); r.code != 2 {
+			t.Errorf("%v: exit %d\n%s", bad, r.code, r.stderr)
+		}
+	}
+}
