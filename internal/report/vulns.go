@@ -803,25 +803,4 @@ func dedupeStrings(s []string) []string {
 }
 
 // sourceName names the database an id comes from, by its prefix.
-func sourceName(id string) string {
-	switch {
-	case strings.HasPrefix(id, "CVE-"):
-		return "NVD"
-	case strings.HasPrefix(id, "GHSA-"):
-		return "GitHub"
-	case strings.HasPrefix(id, "PYSEC-"):
-		return "PyPA"
-	case strings.HasPrefix(id, "GO-"):
-		return "Go"
-	case strings.HasPrefix(id, "RUSTSEC-"):
-		return "RustSec"
-	case strings.HasPrefix(id, "DSA-"), strings.HasPrefix(id, "DLA-"), strings.HasPrefix(id, "x_DEBIAN12-"):
-		return "Debian"
-	case strings.HasPrefix(id, "ALPINE-"):
-		return "Alpine"
-	}
-	if i := strings.IndexByte(id, '-'); i > 0 {
-		return id[:i]
-	}
-	return "OSV"
-}
+func sourceName(id string) string { return model.SourceOf(id).Name }

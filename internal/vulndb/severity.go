@@ -101,35 +101,7 @@ func wordSeverity(w string) (model.Severity, bool) {
 
 // sourceOf names who wrote an advisory, from its id's prefix. A CVE-id record is not NVD's: RubyGems' converted
 // records and others use CVE ids, so "cve" says only that the id is a CVE.
-func sourceOf(id string) string {
-	switch {
-	case strings.HasPrefix(id, "GHSA-"):
-		return "ghsa"
-	case strings.HasPrefix(id, "PYSEC-"):
-		return "pypa"
-	case strings.HasPrefix(id, "GO-"):
-		return "go"
-	case strings.HasPrefix(id, "RUSTSEC-"):
-		return "rustsec"
-	case strings.HasPrefix(id, "DSA-"), strings.HasPrefix(id, "DLA-"), strings.HasPrefix(id, "DTSA-"),
-		strings.HasPrefix(id, "x_DEBIAN12-"), strings.HasPrefix(id, "DEBIAN-"):
-		return "debian"
-	case strings.HasPrefix(id, "ALPINE-"):
-		return "alpine"
-	case strings.HasPrefix(id, "USN-"), strings.HasPrefix(id, "UBUNTU-"):
-		return "ubuntu"
-	case strings.HasPrefix(id, "RHSA-"), strings.HasPrefix(id, "RHBA-"), strings.HasPrefix(id, "RHEA-"):
-		return "redhat"
-	case strings.HasPrefix(id, "SUSE-"), strings.HasPrefix(id, "openSUSE-"):
-		return "suse"
-	case strings.HasPrefix(id, "CVE-"):
-		return "cve"
-	}
-	if i := strings.IndexByte(id, '-'); i > 0 {
-		return strings.ToLower(id[:i])
-	}
-	return strings.ToLower(id)
-}
+func sourceOf(id string) string { return model.SourceOf(id).Key }
 
 // ecosystemSource names the source of a rating an affected entry gives, from its ecosystem: "Debian:12" → "debian",
 // "Red Hat:enterprise_linux:9" → "redhat", "openSUSE:Leap 15.5" → "suse".
