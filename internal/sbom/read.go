@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -67,8 +68,9 @@ func readCycloneDX(b []byte, name string) (*model.Inventory, error) {
 		if c := md.Component; c != nil {
 			props := cdxProps(c.Properties)
 			inv.Source.Name = c.Name
-			if k := props["hullscan:target:kind"]; k != "" {
-				inv.Source.Kind = k
+			switch k := props["hullscan:target:kind"]; k {
+			case "docker-archive", "oci-layout", "registry", "rootfs", "directory":
+				inv.Source.Kind = k // the kinds hullscan writes; anything else stays "sbom"
 			}
 			if c.Type == cdx.ComponentTypeContainer {
 				inv.Source.Digest = c.Version
@@ -129,7 +131,7 @@ func cdxProps(ps *[]cdx.Property) map[string]string {
 func cdxPackage(c *cdx.Component) (*model.Package, error) {
 	props := cdxProps(c.Properties)
 	p := &model.Package{ID: c.BOMRef, Name: c.Name, Version: c.Version, PURL: c.PackageURL}
-	if eco := props["hullscan:ecosystem"]; eco != "" {
+	if eco := props["hullscan:ecosystem"]; eco != "" && slices.Contains(model.Ecosystems(), model.Ecosystem(eco)) {
 		// Written by hullscan: every field is there as it was found.
 		p.Ecosystem = model.Ecosystem(eco)
 		p.Arch = props["hullscan:arch"]

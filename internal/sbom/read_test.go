@@ -155,3 +155,23 @@ func FuzzRead(f *testing.F) {
 		}
 	})
 }
+
+// TestReadUntrustedProperties: hullscan's own properties are read only when they hold what hullscan writes; a
+// crafted SBOM cannot give a source kind or an ecosystem reports do not know.
+func TestReadUntrustedProperties(t *testing.T) {
+	doc := `{"bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1,
+  "metadata": {"component": {"type": "container", "name": "app", "version": "sha256:1111111111111111111111111111111111111111111111111111111111111111",
+    "properties": [{"name": "hullscan:target:kind", "value": "KIND\u001b[2J"}]}},
+  "components": [{"type": "library", "bom-ref": "a", "name": "lodash", "version": "4.17.15", "purl": "pkg:npm/lodash@4.17.15",
+    "properties": [{"name": "hullscan:ecosystem", "value": "npm<script>"}]}]}`
+	inv, err := Read(strings.NewReader(doc), "crafted.cdx.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inv.Source.Kind != "sbom" {
+		t.Errorf("source kind %q, want sbom", inv.Source.Kind)
+	}
+	if len(inv.Packages) != 1 || inv.Packages[0].Ecosystem != model.NPM {
+		t.Errorf("packages %+v: want the purl's ecosystem", inv.Packages)
+	}
+}
