@@ -147,7 +147,7 @@ func TestMultiPlatformRegistry(t *testing.T) {
 		{platform: "linux/amd64", arch: "amd64"},
 		{platform: "linux/arm64", arch: "arm64"},
 		{platform: "linux/arm64/v8", arch: "arm64"},
-		{platform: "windows/amd64", errWant: "windows/amd64"},
+		{platform: "windows/amd64", errWant: "no image for platform windows/amd64 (available: linux/amd64, linux/arm64/v8)"},
 		{platform: "a/b/c/d", errWant: "too many slashes"},
 	} {
 		t.Run(c.platform, func(t *testing.T) {

@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sort"
+	"strings"
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
@@ -51,6 +53,10 @@ func openRemote(ctx context.Context, ref string, opts OpenOptions) (*Image, erro
 	}
 	img, err := desc.Image()
 	if err != nil {
+		if avail := indexPlatforms(desc); avail != "" {
+			// go-containerregistry says only that no child matched; the user needs the choices.
+			return nil, inputErrorf("%s: no image for platform %s (available: %s)", r, cmpOr(opts.Platform, "linux/amd64"), avail)
+		}
 		return nil, registryError(r, err)
 	}
 	cfg, err := img.ConfigFile()
@@ -172,4 +178,35 @@ func (c *cachingReader) Close() error {
 	}
 	os.Remove(c.tmp.Name())
 	return err
+}
+
+// indexPlatforms lists the platforms of an image index, "" when desc is no index or names none.
+func indexPlatforms(desc *remote.Descriptor) string {
+	if !desc.MediaType.IsIndex() {
+		return ""
+	}
+	idx, err := desc.ImageIndex()
+	if err != nil {
+		return ""
+	}
+	m, err := idx.IndexManifest()
+	if err != nil {
+		return ""
+	}
+	var ps []string
+	for _, d := range m.Manifests {
+		// unknown/unknown entries are buildx's attestation manifests, not images to choose.
+		if d.Platform != nil && d.Platform.OS != "unknown" {
+			ps = append(ps, d.Platform.String())
+		}
+	}
+	sort.Strings(ps)
+	return strings.Join(ps, ", ")
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }
