@@ -127,6 +127,9 @@ func WalkLayer(r io.Reader, opts WalkOptions, fn FileFunc) (*WalkResult, error) 
 		if err != nil {
 			return nil, layerReadError(opts.Name, err)
 		}
+		if hdr.Typeflag == tar.TypeXGlobalHeader {
+			continue // pax_global_header (git archive writes one): metadata for the archive, not a file in it
+		}
 		p, ok, abs := cleanEntryName(hdr.Name)
 		if !ok {
 			warn("entry %q escapes the image root; ignored", hdr.Name)

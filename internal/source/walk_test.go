@@ -171,3 +171,35 @@ func TestWalkLayerRetainBudget(t *testing.T) {
 		t.Errorf("pending links %v, want %v", res.PendingLinks, want)
 	}
 }
+
+// TestWalkLayerPAXGlobalHeader: a layer made with `git archive` starts with a pax global header; it is archive
+// metadata, not a file named pax_global_header.
+func TestWalkLayerPAXGlobalHeader(t *testing.T) {
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeXGlobalHeader, Name: "pax_global_header",
+		PAXRecords: map[string]string{"comment": "0123456789abcdef0123456789abcdef01234567"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeReg, Name: "etc/os-release", Size: 10, Mode: 0o644}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tw.Write([]byte("ID=debian\n")); err != nil {
+		t.Fatal(err)
+	}
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	res, got := collect(t, buf.Bytes(), "/etc/os-release")
+	if got["/etc/os-release"] != "ID=debian\n" {
+		t.Errorf("content %q", got)
+	}
+	for p := range res.Index.Entries {
+		if strings.Contains(p, "pax_global_header") {
+			t.Errorf("indexed %s", p)
+		}
+	}
+	if len(res.Index.Entries) != 1 {
+		t.Errorf("entries %v", res.Index.Entries)
+	}
+}
