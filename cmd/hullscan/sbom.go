@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/hullscan/hullscan/internal/model"
 	"github.com/hullscan/hullscan/internal/report"
 	"github.com/hullscan/hullscan/internal/scan"
 	"github.com/hullscan/hullscan/internal/source"
@@ -38,6 +39,15 @@ func (t *targetOptions) scanOptions(g *globalOptions) scan.Options {
 		MaxFileSize:   t.maxFileSize,
 		MaxLayerBytes: t.maxLayerBytes,
 	}
+}
+
+// scan inventories the target, with progress on a terminal.
+func (t *targetOptions) scan(cmd *cobra.Command, g *globalOptions, target source.Target) (*model.Inventory, error) {
+	opts := t.scanOptions(g)
+	var clear func()
+	opts.Progress, clear = g.progress()
+	defer clear()
+	return scan.Run(cmd.Context(), target, opts)
 }
 
 func newSBOMCmd(g *globalOptions) *cobra.Command {
@@ -69,11 +79,7 @@ TARGET is one of:
 			if err != nil {
 				return err
 			}
-			opts := t.scanOptions(g)
-			var clear func()
-			opts.Progress, clear = g.progress()
-			inv, err := scan.Run(cmd.Context(), target, opts)
-			clear()
+			inv, err := t.scan(cmd, g, target)
 			if err != nil {
 				return err
 			}

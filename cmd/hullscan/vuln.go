@@ -15,7 +15,6 @@ import (
 	"github.com/hullscan/hullscan/internal/model"
 	"github.com/hullscan/hullscan/internal/report"
 	"github.com/hullscan/hullscan/internal/sbom"
-	"github.com/hullscan/hullscan/internal/scan"
 	"github.com/hullscan/hullscan/internal/source"
 	"github.com/hullscan/hullscan/internal/vulndb"
 )
@@ -244,11 +243,7 @@ func newVulnCmd(g *globalOptions, vc vulnCommand) *cobra.Command {
 				return err
 			}
 			defer p.db.Close()
-			opts := t.scanOptions(g)
-			var clear func()
-			opts.Progress, clear = g.progress()
-			inv, err := scan.Run(cmd.Context(), target, opts)
-			clear()
+			inv, err := t.scan(cmd, g, target)
 			if err != nil {
 				return err
 			}

@@ -141,23 +141,28 @@ func TestGolden(t *testing.T) {
 					}
 					return
 				}
-				got := render(t, format, inv, formatOptions(t, format, fx))
-				path := filepath.Join("testdata", "golden", fx+goldenExt[format])
-				if *update {
-					if err := os.WriteFile(path, got, 0o644); err != nil {
-						t.Fatal(err)
-					}
-					return
-				}
-				want, err := os.ReadFile(path)
-				if err != nil {
-					t.Fatalf("%v (run go test -update to create it)", err)
-				}
-				if !bytes.Equal(got, want) {
-					t.Errorf("output differs from %s (run go test -update and review the diff):\n%s", path, firstDiff(got, want))
-				}
+				checkGolden(t, fx+goldenExt[format], render(t, format, inv, formatOptions(t, format, fx)))
 			})
 		}
+	}
+}
+
+// checkGolden compares got with testdata/golden/name, or rewrites that file with -update.
+func checkGolden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", "golden", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("output differs from %s (run go test -update and review the diff):\n%s", path, firstDiff(got, want))
 	}
 }
 

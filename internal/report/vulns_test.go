@@ -1,11 +1,8 @@
 package report
 
 import (
-	"bytes"
 	"fmt"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -36,21 +33,7 @@ func TestVulnGolden(t *testing.T) {
 		{"rich-vulns-suppressed-color", true, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got := []byte(renderFindings(t, inv, readMatches(t, "rich"), tc.color, tc.showSuppressed))
-			path := filepath.Join("testdata", "golden", tc.name+".txt")
-			if *update {
-				if err := os.WriteFile(path, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test -update to create it)", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("output differs from %s (run go test -update and review the diff):\n%s", path, firstDiff(got, want))
-			}
+			checkGolden(t, tc.name+".txt", []byte(renderFindings(t, inv, readMatches(t, "rich"), tc.color, tc.showSuppressed)))
 		})
 	}
 }
