@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -243,7 +244,7 @@ func writeExceptionList(w io.Writer, format string, entries []gate.Exception, no
 		case r.DaysLeft == 0:
 			status = "last day"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", oneLine(r.ID), oneLine(cmpOr(r.Package, r.PURL)), oneLine(strings.Join(r.Scope, ",")),
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", oneLine(r.ID), oneLine(cmp.Or(r.Package, r.PURL)), oneLine(strings.Join(r.Scope, ",")),
 			r.Classification, oneLine(r.Owner), r.Expires, status, r.Source)
 	}
 	return tw.Flush()

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -128,7 +129,7 @@ func (o *findingOptions) outputs() ([]reportOutput, error) {
 		outs = append(outs, reportOutput{format: name, path: path})
 	}
 	if plain > 1 {
-		return nil, usageError{fmt.Errorf("--format: %d formats without =FILE; only one report can go to %s", plain, cmpOr(o.output, "standard output"))}
+		return nil, usageError{fmt.Errorf("--format: %d formats without =FILE; only one report can go to %s", plain, cmp.Or(o.output, "standard output"))}
 	}
 	if plain == 0 && o.output != "" {
 		return nil, usageError{fmt.Errorf("--output %s: every --format names its own file", o.output)}
@@ -139,13 +140,6 @@ func (o *findingOptions) outputs() ([]reportOutput, error) {
 		}
 	}
 	return outs, nil
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // templateText returns the --template text, reading @FILE.
@@ -213,7 +207,7 @@ func (o *findingOptions) finish(g *globalOptions, p *prepared, inv *model.Invent
 		switch {
 		case errors.Is(err, report.ErrNothingToWrite):
 			// An OpenVEX document of no suppressions would be invalid; say so rather than fail the scan.
-			fmt.Fprintf(os.Stderr, "warning: %s not written: %v\n", cmpOr(out.path, "the "+out.format+" report"), err)
+			fmt.Fprintf(os.Stderr, "warning: %s not written: %v\n", cmp.Or(out.path, "the "+out.format+" report"), err)
 		case err != nil && out.format == report.FormatTemplate:
 			return usageError{err} // the template is the user's input
 		case err != nil:

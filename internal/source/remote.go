@@ -1,6 +1,7 @@
 package source
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -55,7 +56,7 @@ func openRemote(ctx context.Context, ref string, opts OpenOptions) (*Image, erro
 	if err != nil {
 		if avail := indexPlatforms(desc); avail != "" {
 			// go-containerregistry says only that no child matched; the user needs the choices.
-			return nil, inputErrorf("%s: no image for platform %s (available: %s)", r, cmpOr(opts.Platform, "linux/amd64"), avail)
+			return nil, inputErrorf("%s: no image for platform %s (available: %s)", r, cmp.Or(opts.Platform, "linux/amd64"), avail)
 		}
 		return nil, registryError(r, err)
 	}
@@ -202,11 +203,4 @@ func indexPlatforms(desc *remote.Descriptor) string {
 	}
 	sort.Strings(ps)
 	return strings.Join(ps, ", ")
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
