@@ -87,14 +87,14 @@ func (r *Rule) Matches(f *model.Finding, now time.Time) bool {
 	if r.MinAgeDays > 0 && (f.Published == nil || now.Sub(*f.Published) < time.Duration(r.MinAgeDays)*24*time.Hour) {
 		return false
 	}
-	if len(r.Ecosystems) > 0 && !slices.Contains(r.Ecosystems, strings.ToLower(string(f.Ecosystem))) {
+	if len(r.Ecosystems) > 0 && !slices.ContainsFunc(r.Ecosystems, func(e string) bool { return strings.EqualFold(e, string(f.Ecosystem)) }) {
 		return false
 	}
 	if len(r.Packages) > 0 {
 		c := *r
 		if c.pkgGlobs == nil && c.pkgPURLs == nil {
 			// A rule built in code rather than read from a policy: compile a copy, so rules stay safe to share.
-			c.Ecosystems = slices.Clone(c.Ecosystems)
+			c.Ecosystems = nil
 			_ = c.compile()
 		}
 		ok := false
