@@ -20,9 +20,10 @@ var severityOrder = []model.Severity{
 	model.SeverityCritical, model.SeverityHigh, model.SeverityMedium, model.SeverityLow, model.SeverityUnknown,
 }
 
-// sortedFindings returns pointers to the findings in report order: most severe first, then known exploited
-// first, then by package, installed version, id and location, so that the output does not depend on the order
-// the matcher produced them in. It is nil when there are no matches.
+// sortedFindings returns pointers to the findings in report order (compareFindings): failing the gate first, then
+// most severe, known exploited, highest EPSS and fixable first, then by package, installed version, id and
+// location, so that the output does not depend on the order the matcher produced them in. It is nil when there
+// are no matches.
 func sortedFindings(m *model.Matches) []*model.Finding {
 	if m == nil {
 		return nil
@@ -35,28 +36,16 @@ func sortedFindings(m *model.Matches) []*model.Finding {
 	return out
 }
 
+// compareFindings is the order of every report: the table's urgency (compareUrgency), then the remaining fields,
+// so that the order never depends on the input's.
 func compareFindings(a, b *model.Finding) int {
-	if c := cmp.Compare(model.SeverityRank(b.Severity), model.SeverityRank(a.Severity)); c != 0 {
+	if c := compareUrgency(a, b); c != 0 {
 		return c
 	}
-	if c := cmp.Compare(btoiFinding(b.KEV != nil), btoiFinding(a.KEV != nil)); c != 0 {
-		return c
-	}
-	for _, f := range [][2]string{
-		{a.Package, b.Package}, {a.Installed, b.Installed}, {a.ID, b.ID}, {a.Location, b.Location},
-		{string(a.Ecosystem), string(b.Ecosystem)}, {a.PackageID, b.PackageID}, {a.PURL, b.PURL},
-		{a.FixedVersion, b.FixedVersion}, {string(a.Severity), string(b.Severity)},
-	} {
+	for _, f := range [][2]string{{string(a.Ecosystem), string(b.Ecosystem)}, {a.PURL, b.PURL}, {string(a.Severity), string(b.Severity)}} {
 		if c := strings.Compare(f[0], f[1]); c != 0 {
 			return c
 		}
-	}
-	return strings.Compare(layerKey(a.Layer), layerKey(b.Layer))
-}
-
-func btoiFinding(b bool) int {
-	if b {
-		return 1
 	}
 	return 0
 }
